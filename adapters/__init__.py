@@ -1,0 +1,1 @@
+"""Platform adapters: each translates platform events into core calls and renders results."""

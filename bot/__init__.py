@@ -1,0 +1,1 @@
+"""draftgate core: drafts privately, labels, publishes only on the requester's click."""

@@ -1,0 +1,1 @@
+"""Engines draft answers behind the `Drafter` port."""

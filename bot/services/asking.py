@@ -1,0 +1,188 @@
+"""Asking: record the question, draft an answer, show it privately to the requester."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from bot.domain.drafts import Action, DraftStatus
+from bot.domain.rules import ChannelMode
+from bot.domain.text import TextTooLong, clean_text, content_hash, redact_secrets
+from bot.ports import DraftResult, EngineError, PrivateDraftView, PrivateRef
+from bot.services.context import Actor, BadInput, Core, Where, log
+from bot.services.drafts_view import build_view, load_bundle, rule_for
+from bot.services.private import deliver
+from bot.store import kb_index
+from bot.store.audit import PendingEvent
+from bot.store.drafts import transition
+from bot.store.models import DraftRevision, DraftRow, Question
+from bot.store.people import ensure_person
+from bot.store.rules import read_rule
+
+__all__ = ["AskOutcome", "ask", "new_draft_id"]
+
+ENGINE_FAILED = "I could not write a draft this time ({reason}). Nothing was posted. Try again in a moment."
+
+
+@dataclass(frozen=True, slots=True)
+class AskOutcome:
+    """`kind`: "drafted", "failed", "duplicate" or "off"."""
+
+    kind: str
+    draft_id: str | None
+    view: PrivateDraftView | None
+    message: str
+
+
+def new_draft_id() -> str:
+    return secrets.token_urlsafe(15)  # 20 characters, unguessable
+
+
+async def ask(
+    core: Core,
+    *,
+    actor: Actor,
+    where: Where,
+    question: str,
+    event_id: str,
+    origin: dict[str, Any] | None = None,
+    correlation: dict[str, Any] | None = None,
+    private_hint: PrivateRef | None = None,
+    deliver_privately: bool = True,
+) -> AskOutcome:
+    """Record a question and return its private draft. A redelivered `event_id` is a no-op."""
+    try:
+        cleaned = clean_text(question, limit=core.settings.max_question_chars)
+    except TextTooLong as error:
+        raise BadInput(f"Your question is too long ({error.length} characters; the limit is {error.limit}). Nothing was stored.") from None
+    if not cleaned:
+        raise BadInput("Ask a question: the text was empty.")
+    text, found = redact_secrets(cleaned)
+    correlation = {"event_id": event_id, **(correlation or {})}
+
+    started = await _record_question(core, actor, where, text, found, event_id, origin or {}, correlation)
+    if isinstance(started, AskOutcome):
+        return started
+    result = await _draft(core, started, text)
+    outcome = await _store_draft(core, started, result, correlation)
+    if deliver_privately and outcome.view is not None:
+        await deliver(core, draft_id=started, hint=private_hint, correlation=correlation)
+    if found:
+        outcome = AskOutcome(outcome.kind, outcome.draft_id, outcome.view,
+                             outcome.message + " Your question contained what looks like a secret "
+                             f"({', '.join(sorted({f.kind for f in found}))}); it was removed before "
+                             "drafting. Rotate it if it was real.")
+    return outcome
+
+
+async def _record_question(
+    core: Core, actor: Actor, where: Where, text: str, found: list[Any], event_id: str,
+    origin: dict[str, Any], correlation: dict[str, Any],
+) -> str | AskOutcome:
+    async with core.uow() as uow:
+        rule = await read_rule(
+            uow.session, platform=where.platform, workspace=where.workspace, channel=where.channel,
+            default=core.settings.default_mode, shared_default=core.settings.shared_channel_mode,
+            externally_shared=where.externally_shared,
+        )
+        if rule.mode is ChannelMode.OFF and not where.is_direct:
+            uow.record(PendingEvent(actor=actor.label, action="ask.refused", platform=where.platform,
+                                    channel=where.channel, rule_version=rule.version, correlation=correlation,
+                                    details={"reason": "channel is off"}))
+            await uow.commit()
+            return AskOutcome("off", None, None, "draftgate is turned off in this channel. Ask me in a direct message instead.")
+        person = await ensure_person(uow.session, platform=actor.platform, workspace=actor.workspace,
+                                     user_id=actor.user_id, display_name=actor.display_name, now=uow.now())
+        now = uow.now()
+        question = Question(platform=where.platform, platform_event_id=event_id, workspace=where.workspace,
+                            channel=where.channel, thread=where.thread, requester_id=person.id, text=text,
+                            origin=origin, secrets=[f.as_record() for f in found], created_at=now)
+        draft = DraftRow(id=new_draft_id(), requester_id=person.id, platform=where.platform,
+                         workspace=where.workspace, channel=where.channel, thread=where.thread,
+                         shared_channel=where.externally_shared, status=DraftStatus.REQUESTED.value,
+                         revision=0, expires_at=now + core.settings.draft_lifetime, created_at=now, updated_at=now)
+        try:
+            uow.session.add(question)
+            await uow.session.flush()
+            draft.question_id = question.id
+            uow.session.add(draft)
+            await uow.session.flush()
+        except IntegrityError:
+            await uow.rollback()
+            return await _duplicate(core, where, event_id)
+        uow.record(PendingEvent(actor=actor.label, action="draft.requested", draft_id=draft.id,
+                                platform=where.platform, channel=where.channel, rule_version=rule.version,
+                                after=DraftStatus.REQUESTED.value, correlation=correlation,
+                                details={"question_sha256": content_hash(text), "mode": rule.mode.value,
+                                         "secrets": [f.as_record() for f in found]}))
+        await uow.commit()
+        return draft.id
+
+
+async def _duplicate(core: Core, where: Where, event_id: str) -> AskOutcome:
+    async with core.uow() as uow:
+        draft_id = (await uow.session.execute(
+            select(DraftRow.id).join(Question, Question.id == DraftRow.question_id)
+            .where(Question.platform == where.platform, Question.platform_event_id == event_id)
+        )).scalar_one_or_none()
+    log.info("duplicate event %s on %s ignored", event_id, where.platform)
+    return AskOutcome("duplicate", draft_id, None, "This question was already received.")
+
+
+async def _draft(core: Core, draft_id: str, question: str) -> DraftResult | EngineError:
+    try:
+        async with core.uow() as uow:
+            passages = await kb_index.search(uow.session, question, limit=core.settings.kb_top_k)
+        timeout = core.settings.openai.timeout_seconds + 5
+        return await asyncio.wait_for(core.drafter.draft(question=question, passages=passages), timeout)
+    except EngineError as error:
+        return error
+    except TimeoutError:
+        return EngineError("the engine did not answer in time")
+    except Exception as error:  # an engine bug must not lose the question or go public
+        log.exception("engine %s failed on draft %s", core.drafter.name, draft_id)
+        return EngineError(f"internal engine error: {type(error).__name__}")
+
+
+async def _store_draft(core: Core, draft_id: str, result: DraftResult | EngineError, correlation: dict[str, Any]) -> AskOutcome:
+    async with core.uow() as uow:
+        bundle = await load_bundle(uow, draft_id)
+        draft, now = bundle.draft, uow.now()
+        if isinstance(result, EngineError):
+            reason = str(result)
+            before, after = await transition(uow.session, draft, Action.FAIL, error=reason, updated_at=now,
+                                             engine=core.drafter.name)
+            uow.record(PendingEvent(actor="system:engine", action="draft.failed", draft_id=draft.id,
+                                    platform=draft.platform, channel=draft.channel, before=before.value,
+                                    after=after.value, correlation=correlation, details={"error": reason}))
+            message = ENGINE_FAILED.format(reason=reason)
+        else:
+            text = result.text.strip()
+            limit = core.settings.max_draft_chars
+            if len(text) > limit:
+                text = text[:limit].rstrip() + f"\n\n[answer cut at {limit} characters]"
+            text, found = redact_secrets(text)
+            digest = content_hash(text)
+            uow.session.add(DraftRevision(draft_id=draft.id, number=1, text=text, content_hash=digest,
+                                          citations=[c.as_record() for c in result.citations],
+                                          author=f"engine:{result.engine}", created_at=now))
+            before, after = await transition(uow.session, draft, Action.DRAFT, revision=1, engine=result.engine,
+                                             model=result.model, updated_at=now)
+            uow.record(PendingEvent(actor=f"system:engine:{result.engine}", action="draft.drafted",
+                                    draft_id=draft.id, platform=draft.platform, channel=draft.channel,
+                                    before=before.value, after=after.value, correlation=correlation,
+                                    details={"content_hash": digest, "model": result.model,
+                                             "citations": len(result.citations), "found_nothing": result.found_nothing,
+                                             "secrets": [f.as_record() for f in found]}))
+            message = "Here is your private draft."
+        await uow.commit()
+        bundle = await load_bundle(uow, draft_id)
+        view = build_view(bundle, await rule_for(core, uow, bundle.draft),
+                          note=message if isinstance(result, EngineError) else None)
+    kind = "failed" if isinstance(result, EngineError) else "drafted"
+    return AskOutcome(kind, draft_id, view, message)

@@ -1,0 +1,57 @@
+"""The requester's private message: delivering a draft and keeping it up to date."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.domain.drafts import DraftStatus
+from bot.ports import PlatformError, PrivateRef
+from bot.services.context import Core, log
+from bot.services.drafts_view import build_view, load_bundle, rule_for
+from bot.store.audit import PendingEvent
+
+__all__ = ["deliver", "refresh_private"]
+
+
+async def deliver(core: Core, *, draft_id: str, hint: PrivateRef | None, correlation: dict[str, Any] | None = None) -> bool:
+    """Show the draft to its requester privately and record that (and the hash) as shown."""
+    async with core.uow() as uow:
+        bundle = await load_bundle(uow, draft_id)
+        view = build_view(bundle, await rule_for(core, uow, bundle.draft))
+        user = bundle.requester.user_id
+    platform = core.platform(bundle.draft.platform)
+    try:
+        ref = await platform.deliver_private(user=user, view=view, hint=hint)
+    except PlatformError as error:
+        log.warning("private delivery of draft %s failed: %s", draft_id, error)
+        async with core.uow() as uow:
+            uow.record(PendingEvent(actor="system", action="draft.delivery_failed", draft_id=draft_id,
+                                    platform=view.platform, channel=view.channel, correlation=correlation or {},
+                                    details={"error": str(error)}))
+            await uow.commit()
+        return False
+    async with core.uow() as uow:
+        bundle = await load_bundle(uow, draft_id)
+        bundle.draft.private_ref = dict(ref.data)
+        if bundle.status is DraftStatus.DRAFTED and bundle.revision is not None:
+            bundle.draft.shown_hash = bundle.revision.content_hash
+        uow.record(PendingEvent(actor="system", action="draft.shown", draft_id=draft_id, platform=view.platform,
+                                channel=view.channel, correlation=correlation or {},
+                                details={"content_hash": bundle.revision.content_hash if bundle.revision else None,
+                                         "status": bundle.status.value}))
+        await uow.commit()
+    return True
+
+
+async def refresh_private(core: Core, *, draft_id: str, note: str | None = None) -> None:
+    """Replace the requester's private message with the draft's current state (best effort)."""
+    async with core.uow() as uow:
+        bundle = await load_bundle(uow, draft_id)
+        view = build_view(bundle, await rule_for(core, uow, bundle.draft), note=note)
+        ref = PrivateRef(dict(bundle.draft.private_ref or {}))
+        user = bundle.requester.user_id
+    try:
+        await core.platform(view.platform).update_private(user=user, ref=ref, view=view)
+    except Exception as error:  # the state is stored; the message is a courtesy
+        log.warning("could not update the private message of draft %s: %s", draft_id, error)
+

@@ -1,0 +1,1 @@
+"""The store: models, unit of work, audit chain and knowledge-base index."""

@@ -1,0 +1,110 @@
+"""Shared fixtures: a migrated database per test (SQLite by default, PostgreSQL when
+DRAFTGATE_TEST_DATABASE_URL is set), a runtime with a fake clock and a fake platform."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from bot.bootstrap import Runtime, build_runtime
+from bot.config import Settings, async_database_url, load_settings
+from bot.store.audit import GENESIS_HASH
+from tests.fakes import FakeClock, FakePlatform, ScriptedDrafter
+
+TEST_DATABASE_URL = os.environ.get("DRAFTGATE_TEST_DATABASE_URL", "")
+ON_POSTGRES = TEST_DATABASE_URL.startswith("postgres")
+
+
+def _migrate(url: str) -> None:
+    from alembic import command
+
+    from bot.bootstrap import alembic_config
+
+    command.upgrade(alembic_config(async_database_url(url)), "head")
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    _migrate(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def _postgres_ready() -> str:
+    import asyncio
+
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    async def reset() -> None:
+        engine = create_async_engine(async_database_url(TEST_DATABASE_URL))
+        async with engine.begin() as conn:
+            await conn.execute(text("DROP SCHEMA public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+        await engine.dispose()
+
+    asyncio.run(reset())
+    _migrate(TEST_DATABASE_URL)
+    return TEST_DATABASE_URL
+
+
+TABLES = ["web_messages", "publications", "draft_revisions", "drafts", "questions", "role_grants", "people",
+          "channel_rule_history", "channel_rules", "kb_chunks", "kb_documents", "audit_events"]
+
+
+@pytest.fixture
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A freshly migrated, empty database for one test."""
+    if ON_POSTGRES:
+        url = request.getfixturevalue("_postgres_ready")
+        import asyncio
+
+        from sqlalchemy.ext.asyncio import create_async_engine
+
+        async def truncate() -> None:
+            engine = create_async_engine(async_database_url(url))
+            async with engine.begin() as conn:
+                await conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+                await conn.execute(text("UPDATE audit_head SET seq = 0, hash = :h"), {"h": GENESIS_HASH})
+            await engine.dispose()
+
+        asyncio.run(truncate())
+        yield url
+        return
+    template = request.getfixturevalue("_sqlite_template")
+    path = tmp_path / "draftgate.db"
+    shutil.copy(template, path)
+    yield f"sqlite:///{path}"
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return load_settings(database_url=database_url, load_sample_kb=False)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def platform() -> FakePlatform:
+    return FakePlatform()
+
+
+@pytest.fixture
+def drafter() -> ScriptedDrafter:
+    return ScriptedDrafter()
+
+
+@pytest.fixture
+async def runtime(settings: Settings, clock: FakeClock, platform: FakePlatform, drafter: ScriptedDrafter) -> AsyncIterator[Runtime]:
+    runtime = build_runtime(settings, drafter=drafter, clock=clock)
+    runtime.core.platforms[platform.name] = platform
+    yield runtime
+    await runtime.close()

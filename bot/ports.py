@@ -92,6 +92,8 @@ class PrivateDraftView:
     can_publish: bool
     note: str | None = None
     permalink: str | None = None
+    content_hash: str | None = None
+    edited: bool = False
 
 
 class PlatformError(Exception):

@@ -113,4 +113,6 @@ def build_view(bundle: DraftBundle, rule: ChannelRule, *, note: str | None = Non
         can_publish=can_publish,
         note=note,
         permalink=bundle.publication.permalink if bundle.publication else None,
+        content_hash=bundle.revision.content_hash if bundle.revision else None,
+        edited=bundle.edited,
     )

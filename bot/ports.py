@@ -94,6 +94,7 @@ class PrivateDraftView:
     permalink: str | None = None
     content_hash: str | None = None
     edited: bool = False
+    question: str = ""
 
 
 class PlatformError(Exception):

@@ -32,7 +32,7 @@ class ChannelRule:
     channel: str
     mode: ChannelMode
     version: int
-    source: str  # "rule", "default" or "shared-default"
+    source: str  # "rule", "default", "shared-default" or "direct"
 
 
 class RuleDecision(str, enum.Enum):

@@ -88,9 +88,9 @@ async def _record_question(
         rule = await read_rule(
             uow.session, platform=where.platform, workspace=where.workspace, channel=where.channel,
             default=core.settings.default_mode, shared_default=core.settings.shared_channel_mode,
-            externally_shared=where.externally_shared,
+            kind=where.kind,
         )
-        if rule.mode is ChannelMode.OFF and not where.is_direct:
+        if rule.mode is ChannelMode.OFF:
             uow.record(PendingEvent(actor=actor.label, action="ask.refused", platform=where.platform,
                                     channel=where.channel, rule_version=rule.version, correlation=correlation,
                                     details={"reason": "channel is off"}))
@@ -104,7 +104,7 @@ async def _record_question(
                             origin=origin, secrets=[f.as_record() for f in found], created_at=now)
         draft = DraftRow(id=new_draft_id(), requester_id=person.id, platform=where.platform,
                          workspace=where.workspace, channel=where.channel, thread=where.thread,
-                         shared_channel=where.externally_shared, status=DraftStatus.REQUESTED.value,
+                         channel_kind=where.kind, status=DraftStatus.REQUESTED.value,
                          revision=0, expires_at=now + core.settings.draft_lifetime, created_at=now, updated_at=now)
         try:
             uow.session.add(question)

@@ -62,6 +62,10 @@ class Where:
     externally_shared: bool = False
     is_direct: bool = False
 
+    @property
+    def kind(self) -> str:
+        return "direct" if self.is_direct else "shared" if self.externally_shared else "channel"
+
 
 @dataclass(slots=True)
 class Core:

@@ -81,7 +81,7 @@ async def rule_for(core: Core, uow: UnitOfWork, draft: DraftRow) -> ChannelRule:
         channel=draft.channel,
         default=core.settings.default_mode,
         shared_default=core.settings.shared_channel_mode,
-        externally_shared=draft.shared_channel,
+        kind=draft.channel_kind,
     )
 
 
@@ -115,4 +115,5 @@ def build_view(bundle: DraftBundle, rule: ChannelRule, *, note: str | None = Non
         permalink=bundle.publication.permalink if bundle.publication else None,
         content_hash=bundle.revision.content_hash if bundle.revision else None,
         edited=bundle.edited,
+        question=bundle.question.text,
     )

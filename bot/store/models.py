@@ -114,7 +114,7 @@ class DraftRow(Base):
     workspace: Mapped[str] = mapped_column(String(128), default="")
     channel: Mapped[str] = mapped_column(String(128))
     thread: Mapped[str | None] = mapped_column(String(200))
-    shared_channel: Mapped[bool] = mapped_column(default=False)
+    channel_kind: Mapped[str] = mapped_column(String(16), default="channel")  # channel, shared, direct
     status: Mapped[str] = mapped_column(String(32))
     engine: Mapped[str] = mapped_column(String(64), default="")
     model: Mapped[str] = mapped_column(String(200), default="")

@@ -33,14 +33,17 @@ async def read_rule(
     channel: str,
     default: ChannelMode,
     shared_default: ChannelMode,
-    externally_shared: bool = False,
+    kind: str = "channel",
 ) -> ChannelRule:
-    """The rule in force now. A rule set for the channel wins; otherwise the defaults."""
+    """The rule in force now. A direct message is always private (there is nothing to publish
+    to); otherwise a rule set for the channel wins, then the defaults."""
+    if kind == "direct":
+        return ChannelRule(platform, workspace, channel, ChannelMode.PRIVATE_ONLY, 0, "direct")
     row = await _row(session, platform, workspace, channel)
     if row is not None and row.mode != "":
         return ChannelRule(platform, workspace, channel, ChannelMode(row.mode), row.version, "rule")
     version = row.version if row is not None else 0
-    if externally_shared:
+    if kind == "shared":
         return ChannelRule(platform, workspace, channel, shared_default, version, "shared-default")
     return ChannelRule(platform, workspace, channel, default, version, "default")
 

@@ -193,7 +193,7 @@ def upgrade() -> None:
     sa.Column('workspace', sa.String(length=128), nullable=False),
     sa.Column('channel', sa.String(length=128), nullable=False),
     sa.Column('thread', sa.String(length=200), nullable=True),
-    sa.Column('shared_channel', sa.Boolean(), nullable=False),
+    sa.Column('channel_kind', sa.String(length=16), nullable=False),
     sa.Column('status', sa.String(length=32), nullable=False),
     sa.Column('engine', sa.String(length=64), nullable=False),
     sa.Column('model', sa.String(length=200), nullable=False),

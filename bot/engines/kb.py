@@ -13,6 +13,7 @@ __all__ = ["NOTHING_FOUND", "KnowledgeBaseDrafter", "citations_for"]
 NOTHING_FOUND = "I found nothing about this in the knowledge base."
 MAX_UNITS = 6
 MAX_UNITS_PER_PASSAGE = 3
+RELATIVE_PASSAGE_SCORE = 0.4  # passages scoring below 40% of the best are left out
 
 
 def citations_for(passages: list[Passage]) -> tuple[Citation, ...]:
@@ -49,6 +50,8 @@ class KnowledgeBaseDrafter:
         if not passages:
             return DraftResult(text=NOTHING_FOUND, citations=(), engine=self.name, model="extractive", found_nothing=True)
         terms = query_terms(question)
+        best_passage = max(p.score for p in passages)
+        passages = [p for p in passages if p.score >= best_passage * RELATIVE_PASSAGE_SCORE]
         picked: list[tuple[int, int, int, str]] = []  # (score, passage number, position, unit)
         for number, passage in enumerate(passages, start=1):
             scored = [(_score(unit, terms), pos, unit) for pos, unit in enumerate(_units(passage.text))]
@@ -56,6 +59,8 @@ class KnowledgeBaseDrafter:
             if not best and number == 1:
                 best = scored[:2]
             picked.extend((score, number, pos, unit) for score, pos, unit in best)
+        top = max((p[0] for p in picked), default=0)
+        picked = [p for p in picked if p[0] * 2 >= top]  # drop units far weaker than the best
         picked = sorted(picked, key=lambda p: (-p[0], p[1], p[2]))[:MAX_UNITS]
         picked.sort(key=lambda p: (p[1], p[2]))
         used = sorted({number for _, number, _, _ in picked})

@@ -34,13 +34,13 @@ async def _public_answers(live, channel: str) -> list[WebMessage]:
 
 async def test_draft_is_private_labelled_and_cites_sources(live, person_factory):
     alice, bob = await person_factory("alice"), await person_factory("bob")
-    page, draft_id = await _ask(alice, "general", "How do I rotate my SSH key?")
+    page, draft_id = await _ask(alice, "general", "Which steps rotate an SSH key every year?")
     assert draft_id, page.text
     assert "Only visible to you" in page.text and "AI-generated" in page.text
     assert "Sources" in page.text and "Publish to #general" in page.text
     other = await bob.get("/c/general")
     assert draft_id not in other.text
-    assert "rotate my SSH key" not in other.text
+    assert "rotate an SSH key every year" not in other.text
 
 
 async def test_only_the_requester_can_publish_and_only_once(live, person_factory):

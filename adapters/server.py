@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import uvicorn
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import PlainTextResponse
+from sqlalchemy.exc import DBAPIError
 
 from bot.bootstrap import Runtime, build_runtime, knowledge_base_is_empty, sample_kb_path
 from bot.config import Settings
@@ -41,6 +43,7 @@ class Server:
     runtime: Runtime
     app: FastAPI
     adapters: list[Adapter] = field(default_factory=list)
+    prepared: bool = False
 
 
 async def prepare(runtime: Runtime) -> None:
@@ -78,9 +81,16 @@ def build_server(runtime: Runtime) -> Server:
 
         server.adapters.append(mount_web(server.app, runtime))
 
+    @server.app.exception_handler(DBAPIError)
+    async def database_unavailable(request: Request, error: DBAPIError) -> PlainTextResponse:
+        log.error("database error on %s %s: %s", request.method, request.url.path, str(error.orig).splitlines()[0])
+        return PlainTextResponse("The database is unavailable right now. Nothing was changed; try again in a moment.",
+                                 status_code=503)
+
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await prepare(runtime)
+        if not server.prepared:
+            await prepare(runtime)
         for adapter in server.adapters:
             await adapter.start()
         sweeper = asyncio.create_task(_sweep(runtime))
@@ -100,7 +110,13 @@ def build_server(runtime: Runtime) -> Server:
 
 async def serve(settings: Settings, *, host: str | None, port: int | None) -> int:
     runtime = build_runtime(settings)
+    try:
+        await prepare(runtime)  # fail here, with a clear message, if the database is unusable
+    except BaseException:
+        await runtime.close()
+        raise
     server = build_server(runtime)
+    server.prepared = True
     bind = host or settings.host
     if settings.web_workspace:
         log.info("web workspace: http://%s:%d/ (a local playground)", bind, port or settings.port)

@@ -35,7 +35,7 @@ from bot.services import (
     retract_answer,
     set_rule,
 )
-from bot.services.queries import draft_view, published_answers, waiting_for_approval
+from bot.services.queries import draft_view, open_drafts, published_answers, waiting_for_approval
 from bot.store.rules import read_rule
 
 __all__ = ["WebWorkspace", "mount_web"]
@@ -231,6 +231,13 @@ def mount_web(app: FastAPI, runtime: Runtime) -> WebWorkspace:
             return _redirect(f"/d/{draft_id}/edit" if error.code == "bad_input" else await back_to(draft_id, actor),
                              flash=error.message, error=True)
         return _redirect(await back_to(draft_id, actor), flash="Draft updated. Check it, then publish.")
+
+    @router.get("/drafts")
+    async def my_drafts(request: Request) -> Response:
+        actor = _actor(request)
+        if actor is None:
+            return _redirect("/who")
+        return page(request, "drafts.html", views=await open_drafts(core, actor=actor))
 
     @router.get("/review")
     async def review(request: Request) -> Response:

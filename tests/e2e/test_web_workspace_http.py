@@ -135,3 +135,14 @@ async def test_the_same_form_submitted_twice_makes_one_draft(live, person_factor
     for _ in range(2):
         await alice.post("/c/general/ask", question="How do I set up MFA?", request_id="same-form")
     assert await _count(live, DraftRow) == 1
+
+
+async def test_my_open_drafts_lists_only_my_waiting_drafts(live, person_factory):
+    alice, bob = await person_factory("alice"), await person_factory("bob")
+    _, first = await _ask(alice, "general", "How do I connect to the VPN from a hotel?")
+    _, second = await _ask(alice, "it-help", "How do I set up a new laptop?")
+    await alice.post(f"/d/{first}/discard")
+    mine = await alice.get("/drafts")
+    assert second in mine.text and first not in mine.text
+    theirs = await bob.get("/drafts")
+    assert second not in theirs.text and "no open drafts" in theirs.text

@@ -45,6 +45,7 @@ class Operator:
     """A trusted local operator (the CLI user, the system itself); may change rules and roles."""
 
     name: str
+    display_name: str | None = None
 
     @property
     def label(self) -> str:

@@ -7,12 +7,12 @@ from typing import Any
 from bot.domain.drafts import Action, DraftStatus
 from bot.domain.text import clean_text
 from bot.ports import PlatformError, PublishedRef
-from bot.services.context import Actor, BadInput, Core, Forbidden, Refused
+from bot.services.context import Actor, BadInput, Core, Forbidden, Operator, Refused
 from bot.services.drafts_view import DraftBundle, load_bundle
 from bot.services.private import refresh_private
 from bot.store.audit import PendingEvent
 from bot.store.drafts import LostRace, transition
-from bot.store.people import ensure_person, has_role
+from bot.services.identity import may_moderate, person_of
 from bot.store.uow import UnitOfWork
 
 __all__ = ["RETRACTION_NOTE", "mark_reviewed", "reject_draft", "retract_answer"]
@@ -20,11 +20,10 @@ __all__ = ["RETRACTION_NOTE", "mark_reviewed", "reject_draft", "retract_answer"]
 RETRACTION_NOTE = "An AI-generated answer that was here was retracted by a moderator."
 
 
-async def _moderator(uow: UnitOfWork, actor: Actor, bundle: DraftBundle, action: str,
+async def _moderator(uow: UnitOfWork, actor: Actor | Operator, bundle: DraftBundle, action: str,
                      correlation: dict[str, Any], *, requester_may: bool = False) -> None:
-    person = await ensure_person(uow.session, platform=actor.platform, workspace=actor.workspace,
-                                 user_id=actor.user_id, display_name=actor.display_name, now=uow.now())
-    allowed = person.platform == bundle.draft.platform and await has_role(uow.session, person, "moderator", "admin")
+    person = await person_of(uow, actor)
+    allowed = await may_moderate(uow, actor, person, bundle.draft.platform)
     if requester_may and person.id == bundle.draft.requester_id:
         allowed = True
     if not allowed:
@@ -42,7 +41,7 @@ def _reason(text: str | None, *, required: bool) -> str:
     return reason
 
 
-async def reject_draft(core: Core, *, actor: Actor, draft_id: str, reason: str | None = None,
+async def reject_draft(core: Core, *, actor: Actor | Operator, draft_id: str, reason: str | None = None,
                        correlation: dict[str, Any] | None = None) -> str:
     correlation = correlation or {}
     why = _reason(reason, required=False)
@@ -65,7 +64,7 @@ async def reject_draft(core: Core, *, actor: Actor, draft_id: str, reason: str |
     return "Rejected. The requester was told."
 
 
-async def retract_answer(core: Core, *, actor: Actor, draft_id: str, reason: str | None,
+async def retract_answer(core: Core, *, actor: Actor | Operator, draft_id: str, reason: str | None,
                          correlation: dict[str, Any] | None = None) -> str:
     """Delete the public message (leaving a note), record it, tell the requester. Twice is a no-op."""
     correlation = correlation or {}
@@ -108,7 +107,7 @@ async def retract_answer(core: Core, *, actor: Actor, draft_id: str, reason: str
     return "Retracted. The public message was replaced by a note and the requester was told."
 
 
-async def mark_reviewed(core: Core, *, actor: Actor, draft_id: str, note: str | None = None,
+async def mark_reviewed(core: Core, *, actor: Actor | Operator, draft_id: str, note: str | None = None,
                         correlation: dict[str, Any] | None = None) -> str:
     correlation = correlation or {}
     why = _reason(note, required=False)

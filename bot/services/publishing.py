@@ -17,13 +17,14 @@ from bot.domain.drafts import Action, DraftStatus
 from bot.domain.labels import LabelledAnswer
 from bot.domain.rules import RuleDecision, decide
 from bot.ports import PlatformError, PublishedRef
-from bot.services.context import Actor, Core, Forbidden, Refused, log
+from bot.services.context import Actor, Core, Forbidden, Operator, Refused, log
 from bot.services.drafts_view import DraftBundle, load_bundle, rule_for
 from bot.services.private import refresh_private
 from bot.store.audit import PendingEvent
 from bot.store.drafts import LostRace, transition
 from bot.store.models import DraftRow, Publication
-from bot.store.people import ensure_person, has_role
+from bot.services.identity import may_moderate, person_of
+from bot.store.people import ensure_person
 from bot.store.uow import UnitOfWork
 
 __all__ = ["PublishOutcome", "approve_draft", "confirm_draft", "reconcile_publishing"]
@@ -139,15 +140,14 @@ async def confirm_draft(
 
 
 async def approve_draft(
-    core: Core, *, actor: Actor, draft_id: str, correlation: dict[str, Any] | None = None
+    core: Core, *, actor: Actor | Operator, draft_id: str, correlation: dict[str, Any] | None = None
 ) -> PublishOutcome:
     """A moderator approved a draft that its requester confirmed in a moderated channel."""
     correlation = correlation or {}
     async with core.uow() as uow:
         bundle = await load_bundle(uow, draft_id)
-        person = await ensure_person(uow.session, platform=actor.platform, workspace=actor.workspace,
-                                     user_id=actor.user_id, display_name=actor.display_name, now=uow.now())
-        if not await has_role(uow.session, person, "moderator", "admin") or person.platform != bundle.draft.platform:
+        person = await person_of(uow, actor)
+        if not await may_moderate(uow, actor, person, bundle.draft.platform):
             await _refuse(uow, bundle, actor.label, correlation, "approver is not a moderator")
             raise Forbidden("Only a moderator can approve drafts.")
         if person.id == bundle.draft.requester_id:

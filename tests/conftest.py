@@ -36,21 +36,29 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def _postgres_ready() -> str:
+def _postgres_ready() -> Iterator[str]:
+    """A database of this test session's own next to the given one (so that parallel runs do not
+    collide), migrated once; dropped at the end."""
     import asyncio
 
+    from sqlalchemy.engine import make_url
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    async def reset() -> None:
-        engine = create_async_engine(async_database_url(TEST_DATABASE_URL))
-        async with engine.begin() as conn:
-            await conn.execute(text("DROP SCHEMA public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
-        await engine.dispose()
+    given = make_url(async_database_url(TEST_DATABASE_URL))
+    name = f"{given.database}_{os.getpid()}"
 
-    asyncio.run(reset())
-    _migrate(TEST_DATABASE_URL)
-    return TEST_DATABASE_URL
+    async def run(statement: str) -> None:
+        admin = create_async_engine(given, isolation_level="AUTOCOMMIT")
+        async with admin.connect() as conn:
+            await conn.execute(text(statement))
+        await admin.dispose()
+
+    asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}"'))
+    asyncio.run(run(f'CREATE DATABASE "{name}"'))
+    url = given.set(database=name).render_as_string(hide_password=False).replace("+asyncpg", "")
+    _migrate(url)
+    yield url
+    asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 TABLES = ["web_messages", "publications", "draft_revisions", "drafts", "questions", "role_grants", "people",

@@ -14,7 +14,7 @@ from bot.store.people import ensure_person, has_role
 __all__ = ["CHANNELS", "PEOPLE", "PLATFORM", "WORKSPACE", "Channel", "SamplePerson", "seed"]
 
 PLATFORM = "web"
-WORKSPACE = "local"
+WORKSPACE = ""  # one workspace: `--platform web --channel general` in the CLI
 SEEDER = Operator("system:web-seed")
 
 

@@ -124,7 +124,7 @@ async def test_unknown_draft_and_non_admin_rule_change_are_refused(live, person_
     dave = await person_factory("dave")
     await dave.get("/admin")
     changed = await dave.post("/admin/rules", channel="random", mode="confirm")
-    assert "web:local/random is now confirm" in changed.text
+    assert "web:random is now confirm" in changed.text
     async with live.server.runtime.core.uow() as uow:
         assert (await verify_chain(uow.session)).intact
 
@@ -146,3 +146,20 @@ async def test_my_open_drafts_lists_only_my_waiting_drafts(live, person_factory)
     assert second in mine.text and first not in mine.text
     theirs = await bob.get("/drafts")
     assert second not in theirs.text and "no open drafts" in theirs.text
+
+
+async def test_a_rule_set_with_the_cli_applies_at_publish_time(live, person_factory, monkeypatch, database_url):
+    from bot import cli
+    from bot.config import get_settings
+
+    alice = await person_factory("alice")
+    _, draft_id = await _ask(alice, "general", "How do I report a lost laptop?")
+    monkeypatch.setenv("DRAFTGATE_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    import asyncio
+
+    code = await asyncio.to_thread(cli.main, ["rules", "set", "--platform", "web", "--channel", "general", "--mode", "private-only"])
+    assert code == 0
+    result = await alice.post(f"/d/{draft_id}/publish")
+    assert "not allowed in this channel (rule: private-only)" in result.text
+    assert await _public_answers(live, "general") == []

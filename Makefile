@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: serve test install browser lock clean
+.PHONY: serve test bench install browser lock clean
 
 install: $(STAMP)
 
@@ -25,6 +25,9 @@ browser:
 
 test: $(STAMP) browser
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(VENV)/bin/python -m bench.run $(BENCH_ARGS)
 
 lock:
 	uv pip compile pyproject.toml --extra test --generate-hashes -o requirements.lock -p 3.11

@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.domain.drafts import Action, DraftStatus
-from bot.domain.labels import LabelledAnswer
+from bot.domain.labels import LabelledAnswer, NotConfirmed
+from bot.domain.text import content_hash
 from bot.domain.rules import RuleDecision, decide
 from bot.ports import PlatformError, PublishedRef
 from bot.services.context import Actor, Core, Forbidden, Operator, Refused, log
@@ -104,6 +105,9 @@ async def confirm_draft(
             raise Refused(_NOT_PUBLISHABLE.get(bundle.status, "This draft cannot be published."))
         await _expire_if_due(uow, bundle, actor.label, correlation)
         assert bundle.revision is not None
+        if content_hash(bundle.revision.text) != bundle.revision.content_hash:
+            await _refuse(uow, bundle, actor.label, correlation, "stored text does not match its hash")
+            raise Refused("This draft's stored text does not match what was drafted; it will not be published.")
         if expected_hash is not None and expected_hash != bundle.revision.content_hash:
             await _refuse(uow, bundle, actor.label, correlation, "text changed since it was shown")
             raise Refused("The draft changed since you looked at it. Review the current version and press Publish again.")
@@ -216,8 +220,12 @@ async def _answer_for(core: Core, uow: UnitOfWork, draft_id: str) -> tuple[Draft
 
 
 async def _post(core: Core, draft_id: str, actor: str, correlation: dict[str, Any], *, retry: bool) -> PublishOutcome:
-    async with core.uow() as uow:
-        _, answer = await _answer_for(core, uow, draft_id)
+    try:
+        async with core.uow() as uow:
+            _, answer = await _answer_for(core, uow, draft_id)
+    except NotConfirmed as refusal:  # e.g. the stored text changed after it was confirmed
+        log.error("draft %s failed its integrity check: %s", draft_id, refusal)
+        return await _record_post(core, draft_id, actor, correlation, None, f"integrity check failed: {refusal}")
     platform = core.platform(answer.platform)
     ref: PublishedRef | None = None
     error: str | None = None
@@ -274,9 +282,9 @@ async def reconcile_publishing(core: Core, *, older_than: timedelta | None = Non
         )).scalars())
     settled = []
     for draft_id in stuck:
-        async with core.uow() as uow:
-            _, answer = await _answer_for(core, uow, draft_id)
         try:
+            async with core.uow() as uow:
+                _, answer = await _answer_for(core, uow, draft_id)
             ref = await core.platform(answer.platform).find_published(answer=answer)
         except Exception as error:
             log.warning("reconcile could not check draft %s: %s", draft_id, error)

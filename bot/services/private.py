@@ -6,11 +6,12 @@ from typing import Any
 
 from bot.domain.drafts import DraftStatus
 from bot.ports import PlatformError, PrivateRef
-from bot.services.context import Core, log
 from bot.services.drafts_view import build_view, load_bundle, rule_for
 from bot.store.audit import PendingEvent
+from bot.store.people import find_person
+from bot.services.context import Actor, Core, log
 
-__all__ = ["deliver", "refresh_private"]
+__all__ = ["deliver", "refresh_private", "remember_private_ref"]
 
 
 async def deliver(core: Core, *, draft_id: str, hint: PrivateRef | None, correlation: dict[str, Any] | None = None) -> bool:
@@ -55,3 +56,16 @@ async def refresh_private(core: Core, *, draft_id: str, note: str | None = None)
     except Exception as error:  # the state is stored; the message is a courtesy
         log.warning("could not update the private message of draft %s: %s", draft_id, error)
 
+
+
+async def remember_private_ref(core: Core, *, actor: Actor, draft_id: str, data: dict[str, str]) -> None:
+    """Note where the requester's private message can now be replaced (e.g. a fresh Slack
+    `response_url` from their click). Ignored unless `actor` is the requester."""
+    async with core.uow() as uow:
+        bundle = await load_bundle(uow, draft_id)
+        person = await find_person(uow.session, platform=actor.platform, workspace=actor.workspace,
+                                   user_id=actor.user_id)
+        if person is None or person.id != bundle.draft.requester_id:
+            return
+        bundle.draft.private_ref = {**(bundle.draft.private_ref or {}), **data}
+        await uow.commit()

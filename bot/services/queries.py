@@ -10,11 +10,11 @@ from sqlalchemy import select
 from bot.domain.drafts import OPEN_STATUSES, DraftStatus
 from bot.ports import PrivateDraftView
 from bot.services.context import Actor, Core, Forbidden
-from bot.services.drafts_view import build_view, load_bundle, rule_for
+from bot.services.drafts_view import DraftBundle, build_view, load_bundle, rule_for
 from bot.store.models import DraftRow
 from bot.store.people import find_person, has_role
 
-__all__ = ["ReviewItem", "draft_view", "is_admin", "is_moderator", "open_drafts", "published_answers", "waiting_for_approval"]
+__all__ = ["ReviewItem", "draft_view", "is_admin", "is_moderator", "open_drafts", "published_answers", "review_item", "waiting_for_approval"]
 
 
 async def draft_view(core: Core, *, actor: Actor, draft_id: str) -> PrivateDraftView:
@@ -76,23 +76,28 @@ class ReviewItem:
     retracted_by: str | None
 
 
+def _item(b: DraftBundle) -> ReviewItem:
+    return ReviewItem(
+        draft_id=b.draft.id, status=b.draft.status, platform=b.draft.platform, workspace=b.draft.workspace,
+        channel=b.draft.channel, requester=b.requester.user_id, requester_name=b.requester.display_name,
+        question=b.question.text, text=b.text, engine=b.draft.engine, model=b.draft.model,
+        confirmed_at=b.draft.confirmed_at, permalink=b.publication.permalink if b.publication else None,
+        retracted_by=b.publication.retracted_by if b.publication else None,
+    )
+
+
+async def review_item(core: Core, *, draft_id: str) -> ReviewItem:
+    async with core.uow() as uow:
+        return _item(await load_bundle(uow, draft_id))
+
+
 async def _items(core: Core, statuses: list[str], platform: str | None, limit: int) -> list[ReviewItem]:
     async with core.uow() as uow:
         query = (select(DraftRow.id).where(DraftRow.status.in_(statuses))
                  .order_by(DraftRow.updated_at.desc()).limit(limit))
         if platform:
             query = query.where(DraftRow.platform == platform)
-        items = []
-        for draft_id in (await uow.session.execute(query)).scalars().all():
-            b = await load_bundle(uow, draft_id)
-            items.append(ReviewItem(
-                draft_id=b.draft.id, status=b.draft.status, platform=b.draft.platform, workspace=b.draft.workspace,
-                channel=b.draft.channel, requester=b.requester.user_id, requester_name=b.requester.display_name,
-                question=b.question.text, text=b.text, engine=b.draft.engine, model=b.draft.model,
-                confirmed_at=b.draft.confirmed_at, permalink=b.publication.permalink if b.publication else None,
-                retracted_by=b.publication.retracted_by if b.publication else None,
-            ))
-        return items
+        return [_item(await load_bundle(uow, draft_id)) for draft_id in (await uow.session.execute(query)).scalars().all()]
 
 
 async def waiting_for_approval(core: Core, *, platform: str | None = None, limit: int = 50) -> list[ReviewItem]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -10,11 +9,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from adapters.server import Server, build_server
 from bot.bootstrap import build_runtime
 from bot.config import load_settings
+from tests.live import running
 
 
 @dataclass
@@ -28,17 +27,8 @@ class Live:
 async def live(database_url: str, tmp_path: Path) -> AsyncIterator[Live]:
     settings = load_settings(database_url=database_url, load_sample_kb=True)
     server = build_server(build_runtime(settings))
-    config = uvicorn.Config(server.app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
-    uv = uvicorn.Server(config)
-    task = asyncio.create_task(uv.serve())
-    while not uv.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.02)
-    port = uv.servers[0].sockets[0].getsockname()[1]
-    yield Live(f"http://127.0.0.1:{port}", server, tmp_path)
-    uv.should_exit = True
-    await asyncio.wait_for(task, 10)
+    async with running(server) as url:
+        yield Live(url, server, tmp_path)
 
 
 class Browserless:

@@ -1,0 +1,1 @@
+"""The Slack adapter: slack-bolt events in, core calls, Block Kit out."""

@@ -56,18 +56,19 @@ def mount_slack(api: FastAPI, runtime: Runtime) -> SlackAdapter:
     app = AsyncApp(
         client=client,
         signing_secret=settings.signing_secret.get_secret_value() if settings.signing_secret else None,
-        request_verification_enabled=not socket_mode,
+        request_verification_enabled=settings.signing_secret is not None,
         process_before_response=False,
     )
     platform = SlackPlatform(client)
     runtime.core.platforms[platform.name] = platform
     register(app, runtime.core, platform, runtime.settings)
 
-    handler = AsyncSlackRequestHandler(app)
+    if settings.signing_secret is not None:  # HTTP only with signatures to verify
+        handler = AsyncSlackRequestHandler(app)
 
-    @api.post("/slack/events", include_in_schema=False)
-    async def slack_events(request: Request) -> Response:
-        return await handler.handle(request)
+        @api.post("/slack/events", include_in_schema=False)
+        async def slack_events(request: Request) -> Response:
+            return await handler.handle(request)
 
     socket = None
     if socket_mode:

@@ -217,6 +217,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         return asyncio.run(_run(args, settings))
+    except ConfigError as error:
+        print(f"draftgate: configuration error: {error}", file=sys.stderr)
+        return EXIT_USAGE
     except DraftgateError as error:
         print(f"draftgate: {error.message}", file=sys.stderr)
         return EXIT_USAGE if error.code == "bad_input" else EXIT_REFUSED

@@ -18,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.handlers import register
 from adapters.slack.platform import SlackPlatform
 from bot.bootstrap import Runtime
+from bot.config import ConfigError
 
 __all__ = ["SlackAdapter", "mount_slack"]
 
@@ -52,7 +53,7 @@ def mount_slack(api: FastAPI, runtime: Runtime) -> SlackAdapter:
     )
     socket_mode = settings.app_token is not None
     if not socket_mode and settings.signing_secret is None:
-        raise ValueError("DRAFTGATE_SLACK__SIGNING_SECRET is required unless DRAFTGATE_SLACK__APP_TOKEN is set")
+        raise ConfigError("DRAFTGATE_SLACK__SIGNING_SECRET: required unless DRAFTGATE_SLACK__APP_TOKEN is set")
     app = AsyncApp(
         client=client,
         signing_secret=settings.signing_secret.get_secret_value() if settings.signing_secret else None,

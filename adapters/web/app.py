@@ -35,7 +35,7 @@ from bot.services import (
     retract_answer,
     set_rule,
 )
-from bot.services.queries import draft_view, open_drafts, published_answers, waiting_for_approval
+from bot.services.queries import draft_view, is_admin, is_moderator, open_drafts, published_answers, waiting_for_approval
 from bot.store.rules import read_rule
 
 __all__ = ["WebWorkspace", "mount_web"]
@@ -81,13 +81,26 @@ def mount_web(app: FastAPI, runtime: Runtime) -> WebWorkspace:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     router = APIRouter()
 
-    def page(request: Request, name: str, status: int = 200, **context: Any) -> Response:
+    async def roles(actor: Actor | None) -> set[str]:
+        """The person's roles as stored (granted by the seed, the CLI or the console)."""
+        if actor is None:
+            return set()
+        found = set()
+        if await is_moderator(core, actor=actor):
+            found.add("moderator")
+        if await is_admin(core, actor=actor):
+            found.add("admin")
+        return found
+
+    async def page(request: Request, name: str, status: int = 200, **context: Any) -> Response:
         token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
         flash = request.cookies.get(FLASH_COOKIE)
         message = unquote(flash) if flash else None
         actor = _actor(request)
+        my_roles = await roles(actor)
         response = templates.TemplateResponse(request, name, {
             "me": workspace.person(actor.user_id) if actor else None, "people": workspace.PEOPLE,
+            "my_roles": my_roles, "my_role": "admin" if "admin" in my_roles else next(iter(my_roles), None),
             "channels": workspace.CHANNELS, "csrf": token,
             "flash": message.lstrip("!") if message else None, "flash_error": bool(message and message.startswith("!")),
             **context,
@@ -103,7 +116,7 @@ def mount_web(app: FastAPI, runtime: Runtime) -> WebWorkspace:
 
     async def guard(request: Request, csrf: str) -> Actor | Response:
         if not check_csrf(request, csrf):
-            return page(request, "error.html", 403, message="This form expired or did not come from this page. Go back, reload and try again.")
+            return await page(request, "error.html", 403, message="This form expired or did not come from this page. Go back, reload and try again.")
         actor = _actor(request)
         if actor is None:
             return _redirect("/who", flash="Pick who you are first.")
@@ -119,15 +132,15 @@ def mount_web(app: FastAPI, runtime: Runtime) -> WebWorkspace:
 
     @router.get("/who")
     async def who(request: Request) -> Response:
-        return page(request, "who.html")
+        return await page(request, "who.html")
 
     @router.post("/who")
     async def choose(request: Request, person: str = Form(""), csrf: str = Form("")) -> Response:
         if not check_csrf(request, csrf):
-            return page(request, "error.html", 403, message="This form expired. Reload the page and try again.")
+            return await page(request, "error.html", 403, message="This form expired. Reload the page and try again.")
         sample = workspace.person(person)
         if sample is None:
-            return page(request, "who.html", 400, error="Pick one of the sample people.")
+            return await page(request, "who.html", 400, error="Pick one of the sample people.")
         response = _redirect("/c/general", flash=f"You are now {sample.name}.")
         response.set_cookie(WHO_COOKIE, sample.user_id, httponly=True, samesite="strict")
         return response
@@ -136,7 +149,7 @@ def mount_web(app: FastAPI, runtime: Runtime) -> WebWorkspace:
     async def channel_page(request: Request, name: str) -> Response:
         room = workspace.channel(name)
         if room is None:
-            return page(request, "error.html", 404, message=f"There is no channel #{name[:64]}.")
+            return await page(request, "error.html", 404, message=f"There is no channel #{name[:64]}.")
         actor = _actor(request)
         if actor is None:
             return _redirect("/who")
@@ -157,7 +170,7 @@ def mount_web(app: FastAPI, runtime: Runtime) -> WebWorkspace:
                 except DraftgateError:
                     continue
             items.append((row, view))
-        return page(request, "channel.html", room=room, rule=rule, items=items, request_id=uuid.uuid4().hex,
+        return await page(request, "channel.html", room=room, rule=rule, items=items, request_id=uuid.uuid4().hex,
                     max_chars=core.settings.max_question_chars)
 
     @router.post("/c/{name}/ask")
@@ -168,7 +181,7 @@ def mount_web(app: FastAPI, runtime: Runtime) -> WebWorkspace:
             return actor
         room = workspace.channel(name)
         if room is None:
-            return page(request, "error.html", 404, message=f"There is no channel #{name[:64]}.")
+            return await page(request, "error.html", 404, message=f"There is no channel #{name[:64]}.")
         event_id = request_id if request_id and len(request_id) <= 64 else uuid.uuid4().hex
         try:
             outcome = await ask(core, actor=actor, where=Where(workspace.PLATFORM, workspace.WORKSPACE, name),
@@ -217,8 +230,8 @@ def mount_web(app: FastAPI, runtime: Runtime) -> WebWorkspace:
         try:
             view = await draft_view(core, actor=actor, draft_id=draft_id)
         except DraftgateError as error:
-            return page(request, "error.html", 404 if error.code == "not_found" else 403, message=error.message)
-        return page(request, "edit.html", view=view, max_chars=core.settings.max_draft_chars)
+            return await page(request, "error.html", 404 if error.code == "not_found" else 403, message=error.message)
+        return await page(request, "edit.html", view=view, max_chars=core.settings.max_draft_chars)
 
     @router.post("/d/{draft_id}/edit")
     async def edit(request: Request, draft_id: str, text: str = Form("", max_length=MAX_FORM_CHARS), csrf: str = Form("")) -> Response:
@@ -237,19 +250,18 @@ def mount_web(app: FastAPI, runtime: Runtime) -> WebWorkspace:
         actor = _actor(request)
         if actor is None:
             return _redirect("/who")
-        return page(request, "drafts.html", views=await open_drafts(core, actor=actor))
+        return await page(request, "drafts.html", views=await open_drafts(core, actor=actor))
 
     @router.get("/review")
     async def review(request: Request) -> Response:
         actor = _actor(request)
         if actor is None:
             return _redirect("/who")
-        me = workspace.person(actor.user_id)
-        if me is None or me.role not in ("moderator", "admin"):
-            return page(request, "error.html", 403, message="Only moderators can see the review queue.")
+        if not await roles(actor):
+            return await page(request, "error.html", 403, message="Only moderators can see the review queue.")
         waiting = await waiting_for_approval(core, platform=workspace.PLATFORM)
         published = await published_answers(core, platform=workspace.PLATFORM)
-        return page(request, "review.html", waiting=waiting, published=published)
+        return await page(request, "review.html", waiting=waiting, published=published)
 
     @router.post("/d/{draft_id}/{decision}")
     async def moderate(request: Request, draft_id: str, decision: str, csrf: str = Form(""), reason: str = Form("", max_length=2000)) -> Response:
@@ -264,7 +276,7 @@ def mount_web(app: FastAPI, runtime: Runtime) -> WebWorkspace:
             elif decision == "retract":
                 message = await retract_answer(core, actor=actor, draft_id=draft_id, reason=reason)
             else:
-                return page(request, "error.html", 404, message="Unknown action.")
+                return await page(request, "error.html", 404, message="Unknown action.")
         except DraftgateError as error:
             return _redirect("/review", flash=error.message, error=True)
         return _redirect("/review", flash=message)
@@ -274,15 +286,14 @@ def mount_web(app: FastAPI, runtime: Runtime) -> WebWorkspace:
         actor = _actor(request)
         if actor is None:
             return _redirect("/who")
-        me = workspace.person(actor.user_id)
-        if me is None or me.role != "admin":
-            return page(request, "error.html", 403, message="Only admins can change where the bot may publish.")
+        if "admin" not in await roles(actor):
+            return await page(request, "error.html", 403, message="Only admins can change where the bot may publish.")
         async with core.uow() as uow:
             rules = {room.name: await read_rule(uow.session, platform=workspace.PLATFORM, workspace=workspace.WORKSPACE,
                                                 channel=room.name, default=core.settings.default_mode,
                                                 shared_default=core.settings.shared_channel_mode)
                      for room in workspace.CHANNELS}
-        return page(request, "admin.html", rules=rules, modes=["off", "private-only", "confirm", "moderated"])
+        return await page(request, "admin.html", rules=rules, modes=["off", "private-only", "confirm", "moderated"])
 
     @router.post("/admin/rules")
     async def change_rule(request: Request, channel: str = Form(""), mode: str = Form(""), csrf: str = Form("")) -> Response:

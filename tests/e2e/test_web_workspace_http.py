@@ -163,3 +163,15 @@ async def test_a_rule_set_with_the_cli_applies_at_publish_time(live, person_fact
     result = await alice.post(f"/d/{draft_id}/publish")
     assert "not allowed in this channel (rule: private-only)" in result.text
     assert await _public_answers(live, "general") == []
+
+
+async def test_roles_come_from_the_store_so_a_cli_grant_or_revoke_applies(live, person_factory):
+    from bot.services import Operator, grant_role
+
+    bob, carol = await person_factory("bob"), await person_factory("carol")
+    assert (await bob.get("/review")).status_code == 403
+    core = live.server.runtime.core
+    await grant_role(core, by=Operator("cli:test"), platform="web", user="bob", role="moderator", granted=True)
+    await grant_role(core, by=Operator("cli:test"), platform="web", user="carol", role="moderator", granted=False)
+    assert (await bob.get("/review")).status_code == 200
+    assert (await carol.get("/review")).status_code == 403

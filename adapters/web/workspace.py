@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot.domain.rules import ChannelMode
 from bot.services import Core, Operator, grant_role, set_rule
 from bot.store.models import ChannelRuleRow
-from bot.store.people import ensure_person, has_role
+from bot.store.people import ensure_person, find_person
 
 __all__ = ["CHANNELS", "PEOPLE", "PLATFORM", "WORKSPACE", "Channel", "SamplePerson", "seed"]
 
@@ -58,21 +58,23 @@ def channel(name: str) -> Channel | None:
 
 
 async def seed(core: Core) -> None:
-    """Create the sample people, their roles and the channel rules, unless already there."""
+    """On first start: the sample people, their roles and the channel rules. Later starts add
+    only what is missing, and never give back a role an admin revoked."""
     async with core.uow() as uow:
         known = set((await uow.session.execute(
             select(ChannelRuleRow.channel).where(ChannelRuleRow.platform == PLATFORM, ChannelRuleRow.workspace == WORKSPACE)
         )).scalars())
-        missing_roles = []
+        new_people = []
         for sample in PEOPLE:
-            someone = await ensure_person(uow.session, platform=PLATFORM, workspace=WORKSPACE, user_id=sample.user_id,
-                                          display_name=sample.name, now=uow.now())
-            if sample.role and not await has_role(uow.session, someone, sample.role):
-                missing_roles.append(sample)
+            if await find_person(uow.session, platform=PLATFORM, workspace=WORKSPACE, user_id=sample.user_id) is None:
+                new_people.append(sample)
+            await ensure_person(uow.session, platform=PLATFORM, workspace=WORKSPACE, user_id=sample.user_id,
+                                display_name=sample.name, now=uow.now())
         await uow.commit()
-    for sample in missing_roles:
-        await grant_role(core, by=SEEDER, platform=PLATFORM, workspace=WORKSPACE, user=sample.user_id,
-                         role=sample.role or "", granted=True)
+    for sample in new_people:
+        if sample.role:
+            await grant_role(core, by=SEEDER, platform=PLATFORM, workspace=WORKSPACE, user=sample.user_id,
+                             role=sample.role, granted=True)
     for room in CHANNELS:
         if room.name not in known:
             await set_rule(core, by=SEEDER, platform=PLATFORM, workspace=WORKSPACE, channel=room.name, mode=room.mode)

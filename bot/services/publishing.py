@@ -79,7 +79,10 @@ async def _settled(bundle: DraftBundle) -> PublishOutcome | None:
 async def _expire_if_due(uow: UnitOfWork, bundle: DraftBundle, actor: str, correlation: dict[str, Any]) -> None:
     if uow.now() < bundle.draft.expires_at:
         return
-    before, after = await transition(uow.session, bundle.draft, Action.EXPIRE, updated_at=uow.now())
+    try:
+        before, after = await transition(uow.session, bundle.draft, Action.EXPIRE, updated_at=uow.now())
+    except LostRace:  # expired (or changed) by a concurrent request
+        raise Refused("This draft expired. Ask again for a fresh one.") from None
     uow.record(_event(bundle, actor, "draft.expired", correlation, before=before.value, after=after.value))
     await uow.commit()
     raise Refused("This draft expired. Ask again for a fresh one.")
@@ -116,12 +119,16 @@ async def confirm_draft(
         rule_info = {"rule_version": rule.version}
         now = uow.now()
         if decision is RuleDecision.DENY:
-            before, after = await transition(uow.session, bundle.draft, Action.DENY, updated_at=now)
+            denied = PublishOutcome("denied", draft_id, f"Publishing is not allowed in this channel (rule: {rule.mode.value}). The draft stays private.")
+            try:
+                before, after = await transition(uow.session, bundle.draft, Action.DENY, updated_at=now)
+            except LostRace:  # a concurrent click got here first
+                return denied
             uow.record(_event(bundle, actor.label, "draft.denied", correlation, before=before.value,
                               after=after.value, details={"mode": rule.mode.value, "source": rule.source}, **rule_info))
             await uow.commit()
             await refresh_private(core, draft_id=draft_id)
-            return PublishOutcome("denied", draft_id, f"Publishing is not allowed in this channel (rule: {rule.mode.value}). The draft stays private.")
+            return denied
         confirmation = {"confirmed_by_id": person.id, "confirmed_hash": bundle.revision.content_hash,
                         "confirmed_at": now, "updated_at": now}
         if decision is RuleDecision.NEEDS_APPROVAL:
@@ -165,7 +172,10 @@ async def approve_draft(
         rule = await rule_for(core, uow, bundle.draft)
         now = uow.now()
         if decide(rule, approved=True) is RuleDecision.DENY:
-            before, after = await transition(uow.session, bundle.draft, Action.DENY, updated_at=now)
+            try:
+                before, after = await transition(uow.session, bundle.draft, Action.DENY, updated_at=now)
+            except LostRace:
+                return PublishOutcome("in_progress", draft_id, "Another moderator is handling this draft.")
             uow.record(_event(bundle, actor.label, "draft.denied", correlation, before=before.value,
                               after=after.value, rule_version=rule.version, details={"mode": rule.mode.value}))
             await uow.commit()

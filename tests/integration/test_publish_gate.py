@@ -175,3 +175,12 @@ async def test_retract_by_a_moderator_or_the_requester_once(runtime, platform):
     assert "Retracted" in await retract_answer(runtime.core, actor=MOD, draft_id=outcome.draft_id, reason="wrong")
     assert "already" in await retract_answer(runtime.core, actor=MOD, draft_id=outcome.draft_id, reason="again")
     assert platform.live_posts(outcome.draft_id) == []
+
+
+async def test_concurrent_clicks_in_a_private_only_channel_are_all_denied_cleanly(runtime, platform):
+    await set_rule(runtime.core, by=Operator("cli:test"), platform="test", workspace="T1", channel="general", mode="private-only")
+    outcome = await _ask(runtime)
+    results = await asyncio.gather(*(confirm_draft(runtime.core, actor=ALICE, draft_id=outcome.draft_id) for _ in range(10)),
+                                   return_exceptions=True)
+    assert all(isinstance(r, Refused) or r.kind == "denied" for r in results), results
+    assert platform.posts == []

@@ -81,6 +81,10 @@ def build_server(runtime: Runtime) -> Server:
 
         server.adapters.append(mount_web(server.app, runtime))
 
+    @server.app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
     @server.app.exception_handler(DBAPIError)
     async def database_unavailable(request: Request, error: DBAPIError) -> PlainTextResponse:
         log.error("database error on %s %s: %s", request.method, request.url.path, str(error.orig).splitlines()[0])

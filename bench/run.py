@@ -20,6 +20,7 @@ from bench.common import fresh_database
 from bench.kb_search import measure_kb
 from bench.memory import measure_memory
 from bench.publish_gate import measure_publish_gate
+from bench.slack_ingress import measure_slack_ingress
 
 
 def _machine() -> dict[str, Any]:
@@ -33,6 +34,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     for kind in args.db:
         section: dict[str, Any] = {}
         measures = {
+            "slack_ingress": lambda db: measure_slack_ingress(db, rates=[10, 25] if quick else [10, 25, 50, 100, 200],
+                                                              seconds=3 if quick else 5),
             "publish_gate": lambda db: measure_publish_gate(db, rounds=2 if quick else 5, drafts=50 if quick else 300),
             "audit_chain": lambda db: measure_audit_chain(db, appends=200 if quick else 1000),
             "kb_search": lambda db: measure_kb(db, sizes=[1000, 10_000] if quick else [1000, 10_000, 100_000],
@@ -52,17 +55,17 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     return report
 
 
+def _flatten(prefix: str, value: Any) -> list[tuple[str, Any]]:
+    if isinstance(value, dict):
+        return [pair for key, inner in value.items() for pair in _flatten(f"{prefix}.{key}" if prefix else str(key), inner)]
+    return [(prefix, value)]
+
+
 def _markdown(report: dict[str, Any]) -> str:
     lines = ["| database | measure | figure | value |", "|---|---|---|---|"]
-
     for db, measures in report["results"].items():
         for measure, figures in measures.items():
-            for key, value in figures.items():
-                if isinstance(value, dict):
-                    for inner_key, inner in value.items():
-                        lines.append(f"| {db} | {measure} | {key} {inner_key} | {inner} |")
-                else:
-                    lines.append(f"| {db} | {measure} | {key} | {value} |")
+            lines += [f"| {db} | {measure} | {key} | {value} |" for key, value in _flatten("", figures)]
     machine = report["machine"]
     lines.append("")
     lines.append(f"Python {machine['python']}, {machine['cpus']} CPUs, {machine['platform']}, {machine['when']}"
@@ -75,7 +78,7 @@ def main() -> None:
     parser.add_argument("--db", nargs="+", default=["sqlite", "postgresql"], choices=["sqlite", "postgresql"])
     parser.add_argument("--postgres-url", default=os.environ.get("DRAFTGATE_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
-    parser.add_argument("--only", nargs="+", help="publish_gate audit_chain kb_search memory")
+    parser.add_argument("--only", nargs="+", help="slack_ingress publish_gate audit_chain kb_search memory")
     parser.add_argument("--output", type=Path, default=Path("bench/results/latest.json"))
     args = parser.parse_args()
     report = asyncio.run(run(args))

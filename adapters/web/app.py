@@ -126,10 +126,6 @@ def mount_web(app: FastAPI, runtime: Runtime) -> WebWorkspace:
     async def home(request: Request) -> Response:
         return _redirect("/c/general" if _actor(request) else "/who")
 
-    @router.get("/healthz", include_in_schema=False)
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
     @router.get("/who")
     async def who(request: Request) -> Response:
         return await page(request, "who.html")

@@ -39,6 +39,7 @@ __all__ = ["register"]
 log = logging.getLogger("draftgate.slack")
 MENTION = re.compile(r"<@[A-Z0-9]+(\|[^>]*)?>")
 DRAFTING_NOTE = "Drafting a private answer… only you can see this."
+BUSY = "I could not take your question just now (the server is busy or the database is unavailable). Nothing was posted; please ask again."
 SLOW_SECONDS = 1.5
 MODES = ("off", "private-only", "confirm", "moderated")
 
@@ -83,6 +84,9 @@ def register(app: AsyncApp, core: Core, platform: SlackPlatform, settings: Setti
             await asked(await task, body)
         except DraftgateError as error:
             await tell(body, error.message)
+        except Exception:  # acked already, so Slack will not redeliver: say so rather than go silent
+            log.exception("could not take question %s", event_id)
+            await tell(body, BUSY)
 
     @app.event("app_mention")
     async def on_mention(body: dict[str, Any], event: dict[str, Any]) -> None:

@@ -32,6 +32,8 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
 
 def create_engine(async_url: str, **kwargs: Any) -> AsyncEngine:
     if async_url.startswith("sqlite"):
+        # One writer at a time: under load, requests queue for a connection rather than fail.
+        kwargs.setdefault("pool_timeout", 300)
         engine = create_async_engine(async_url, **kwargs)
         _sqlite_setup(engine)
         return engine

@@ -227,3 +227,16 @@ async def test_only_an_admin_can_set_the_channel_mode(slack):
     await slack.command("/draftgate-mode", "off", user="UADM")
     await slack.fake.wait_for(lambda: len(slack.fake.responses) == 2)
     assert "is now off" in slack.fake.responses[-1]["text"]
+
+
+async def test_a_question_that_cannot_be_stored_gets_a_private_busy_message(slack, monkeypatch):
+    from bot.services import asking
+
+    async def down(*args, **kwargs):
+        raise ConnectionError("database unavailable")
+
+    monkeypatch.setattr(asking, "_record_question", down)
+    await slack.mention("How do I rotate my SSH key?")
+    await slack.fake.wait_for(lambda: slack.fake.called("chat.postEphemeral"))
+    assert "Nothing was posted; please ask again" in slack.fake.called("chat.postEphemeral")[0]["text"]
+    assert slack.fake.public_posts() == []

@@ -39,6 +39,7 @@ __all__ = ["DraftgateClient", "Draftgate"]
 log = logging.getLogger("draftgate.discord")
 SYNCER = Operator("discord:permissions")
 MODES = ["off", "private-only", "confirm", "moderated"]
+BUSY = "I could not take your question just now (the server is busy or the database is unavailable). Nothing was posted; please ask again."
 
 
 def actor_of(interaction_or_message: Any) -> Actor:
@@ -88,6 +89,9 @@ class Draftgate:
                 await interaction.followup.send(outcome.message, ephemeral=True, allowed_mentions=NONE)
         except DraftgateError as error:
             await interaction.followup.send(error.message, ephemeral=True, allowed_mentions=NONE)
+        except Exception:  # never leave the requester with an endless "thinking…"
+            log.exception("could not take question %s", key)
+            await interaction.followup.send(BUSY, ephemeral=True, allowed_mentions=NONE)
         finally:
             self.platform.pending.pop(key, None)
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import logging
 from typing import Any
 
 import discord
 
-from adapters.discord.render import answer_messages, draft_embed
+from adapters.discord.render import PREVIEW_LIMIT, answer_messages, draft_embed
 from bot.domain.labels import LabelledAnswer
 from bot.ports import PlatformError, PrivateDraftView, PrivateRef, PublishedRef
 
@@ -52,9 +53,13 @@ class DiscordPlatform:
         name = getattr(channel, "name", None)
         return f"#{name}" if name else "this channel"
 
-    async def _payload(self, view: PrivateDraftView) -> dict[str, Any]:
-        return {"embed": draft_embed(view), "view": draft_buttons(view, await self.channel_label(view.channel)),
-                "allowed_mentions": NONE}
+    async def _payload(self, view: PrivateDraftView, *, editing: bool = False) -> dict[str, Any]:
+        payload: dict[str, Any] = {"embed": draft_embed(view), "allowed_mentions": NONE,
+                                   "view": draft_buttons(view, await self.channel_label(view.channel))}
+        if len(view.text) > PREVIEW_LIMIT:  # never hide part of what the requester confirms
+            attachment = discord.File(io.BytesIO(view.text.encode("utf-8")), filename="draft.txt")
+            payload["attachments" if editing else "files"] = [attachment]
+        return payload
 
     async def deliver_private(self, *, user: str, view: PrivateDraftView, hint: PrivateRef | None) -> PrivateRef:
         payload = await self._payload(view)
@@ -77,7 +82,7 @@ class DiscordPlatform:
             raise _failure(error) from error
 
     async def update_private(self, *, user: str, ref: PrivateRef, view: PrivateDraftView) -> PrivateRef:
-        data, payload = dict(ref.data), await self._payload(view)
+        data, payload = dict(ref.data), await self._payload(view, editing=True)
         try:
             if data.get("token"):
                 webhook = discord.Webhook.partial(int(data["app_id"]), data["token"], client=self.client)
@@ -90,7 +95,7 @@ class DiscordPlatform:
                 return ref
         except Exception as error:  # expired token or deleted DM: send a fresh copy by DM
             log.info("could not edit the private draft (%s); sending a new DM", error)
-        return await self._direct(user, payload)
+        return await self._direct(user, await self._payload(view))
 
     async def _channel(self, channel_id: str) -> Any:
         return self.client.get_channel(int(channel_id)) or await self.client.fetch_channel(int(channel_id))

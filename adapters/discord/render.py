@@ -9,9 +9,10 @@ import discord
 from bot.domain.labels import Citation, LabelledAnswer
 from bot.ports import PrivateDraftView
 
-__all__ = ["CONTENT_LIMIT", "answer_messages", "draft_embed", "inert", "split"]
+__all__ = ["CONTENT_LIMIT", "PREVIEW_LIMIT", "answer_messages", "draft_embed", "inert", "split"]
 
 CONTENT_LIMIT = 2000
+PREVIEW_LIMIT = 3900  # an embed holds 4,096 characters; longer drafts are attached in full
 ZWSP = "\u200b"
 _BROADCAST = re.compile(r"@(everyone|here)", re.IGNORECASE)
 _MENTION = re.compile(r"<(@[!&]?|#)(\d+)>")
@@ -43,7 +44,10 @@ def _sources(citations: tuple[Citation, ...]) -> str:
 
 
 def draft_embed(view: PrivateDraftView) -> discord.Embed:
-    embed = discord.Embed(description=inert(view.text)[:4000] or "…", colour=discord.Colour.blurple())
+    text = inert(view.text)
+    if len(view.text) > PREVIEW_LIMIT:
+        text = text[:PREVIEW_LIMIT] + "\n\n… the full draft is attached as draft.txt; read it before you publish."
+    embed = discord.Embed(description=text or "…", colour=discord.Colour.blurple())
     if view.question:
         embed.title = inert(f"You asked: {view.question}")[:250]
     if view.citations:

@@ -120,6 +120,7 @@ async def test_moderated_channel_goes_to_the_review_channel_and_a_moderator_appr
 async def test_a_long_answer_is_split_not_truncated_and_each_part_is_labelled(world):
     world.runtime.core.drafter.text = ("word " * 900).strip()  # 4,499 characters
     [draft] = await _draft(world)
+    assert [a.filename for a in draft.attachments] == ["draft.txt"]  # the requester can read all of it
     await world.alice.click(draft, label="Publish to #general")
     parts = await world.until(lambda: world.public() if len(world.public()) >= 3 else None)
     assert "".join(p.content.replace(" ", "") for p in parts) == "word" * 900

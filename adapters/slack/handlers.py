@@ -64,7 +64,7 @@ def register(app: AsyncApp, core: Core, platform: SlackPlatform, settings: Setti
             if channel and not str(channel).startswith("D"):
                 await platform.client.chat_postEphemeral(channel=channel, user=actor.user_id, text=text)
             else:
-                await platform._direct(actor.user_id, {"text": text})
+                await platform.direct_message(actor.user_id, {"text": text})
         except Exception as error:
             log.warning("could not tell %s: %s", actor.user_id, error)
 

@@ -74,7 +74,7 @@ class SlackPlatform:
             except Exception as error:
                 log.info("response_url delivery failed (%s); posting an ephemeral instead", error)
         if view.channel.startswith("D"):
-            return await self._direct(user, payload, channel=view.channel)
+            return await self.direct_message(user, payload, channel=view.channel)
         try:
             await self.client.chat_postEphemeral(channel=view.channel, user=user, thread_ts=view.thread,
                                                  **payload)
@@ -84,9 +84,10 @@ class SlackPlatform:
                 raise _failure(error) from error
         except Exception as error:
             raise _failure(error) from error
-        return await self._direct(user, payload)  # never a public fallback: a direct message
+        return await self.direct_message(user, payload)  # never a public fallback: a direct message
 
-    async def _direct(self, user: str, payload: dict[str, Any], channel: str | None = None) -> PrivateRef:
+    async def direct_message(self, user: str, payload: dict[str, Any], channel: str | None = None) -> PrivateRef:
+        """Post to the user's DM with the bot (the private fallback)."""
         try:
             if channel is None:
                 opened = await self.client.conversations_open(users=user)

@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.bootstrap import Runtime, build_runtime, knowledge_base_is_empty, sample_kb_path
 from bot.config import Settings
-from bot.services import Operator, add_kb_files
+from bot.services import Operator, Refused, add_kb_files
 from bot.services.publishing import reconcile_publishing
 from bot.services.requester import expire_due
 from bot.store.schema import ensure_schema
@@ -50,8 +50,11 @@ async def prepare(runtime: Runtime) -> None:
     """Schema current (SQLite upgrades itself), the sample knowledge base loaded on first run."""
     await ensure_schema(runtime.engine, runtime.settings)
     if runtime.settings.load_sample_kb and await knowledge_base_is_empty(runtime):
-        report = await add_kb_files(runtime.core, by=Operator("system:sample-kb"), paths=[sample_kb_path()])
-        log.info("loaded the sample knowledge base: %d documents", len(report))
+        try:
+            report = await add_kb_files(runtime.core, by=Operator("system:sample-kb"), paths=[sample_kb_path()])
+            log.info("loaded the sample knowledge base: %d documents", len(report))
+        except Refused:  # a replica starting beside this one loaded it first
+            log.info("another replica is loading the sample knowledge base")
 
 
 async def _sweep(runtime: Runtime) -> None:

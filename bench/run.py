@@ -20,6 +20,7 @@ from bench.common import fresh_database
 from bench.kb_search import measure_kb
 from bench.memory import measure_memory
 from bench.publish_gate import measure_publish_gate
+from bench.scale_out import measure_scale_out
 from bench.slack_ingress import measure_slack_ingress
 
 
@@ -40,6 +41,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "audit_chain": lambda db: measure_audit_chain(db, appends=200 if quick else 1000),
             "kb_search": lambda db: measure_kb(db, sizes=[1000, 10_000] if quick else [1000, 10_000, 100_000],
                                                queries=50 if quick else 200),
+            "scale_out": lambda db: measure_scale_out(db, events=100 if quick else 400, rate=100),
             "memory": lambda db: measure_memory(db, drafts=300 if quick else 10_000),
         }
         for name, measure in measures.items():
@@ -78,7 +80,7 @@ def main() -> None:
     parser.add_argument("--db", nargs="+", default=["sqlite", "postgresql"], choices=["sqlite", "postgresql"])
     parser.add_argument("--postgres-url", default=os.environ.get("DRAFTGATE_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
-    parser.add_argument("--only", nargs="+", help="slack_ingress publish_gate audit_chain kb_search memory")
+    parser.add_argument("--only", nargs="+", help="slack_ingress publish_gate audit_chain kb_search scale_out memory")
     parser.add_argument("--output", type=Path, default=Path("bench/results/latest.json"))
     args = parser.parse_args()
     report = asyncio.run(run(args))

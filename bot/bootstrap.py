@@ -73,7 +73,8 @@ class Runtime:
 
 
 def build_runtime(settings: Settings, *, drafter: Drafter | None = None, clock=utcnow) -> Runtime:  # type: ignore[no-untyped-def]
-    engine = create_engine(settings.async_database_url)
+    pool = {} if settings.is_sqlite else {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow}
+    engine = create_engine(settings.async_database_url, **pool)
     sessions = session_factory(engine)
     core = Core(
         uow=lambda: UnitOfWork(sessions, clock),

@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(default=4000, ge=100, le=100_000)
     max_draft_chars: int = Field(default=12000, ge=500, le=200_000)
     publish_lease_seconds: int = Field(default=60, ge=5, le=3600)
+    db_pool_size: int = Field(default=5, ge=1, le=100)
+    db_max_overflow: int = Field(default=5, ge=0, le=100)
     engine: Literal["kb", "openai"] = "kb"
     openai: OpenAISettings = Field(default_factory=OpenAISettings)
     kb_top_k: int = Field(default=4, ge=1, le=20)

@@ -6,7 +6,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.domain.rules import ChannelMode
-from bot.services.context import Actor, BadInput, Core, Forbidden, Operator
+from sqlalchemy.exc import IntegrityError
+
+from bot.services.context import Actor, BadInput, Core, Forbidden, Operator, Refused
 from bot.store import kb_index
 from bot.store.audit import PendingEvent
 from bot.store.people import ROLES, ensure_person, has_role, set_role
@@ -109,13 +111,17 @@ async def add_kb_files(core: Core, *, by: Operator, paths: list[Path]) -> list[s
             raise BadInput(f"{file}: not UTF-8 text") from None
     report = []
     async with core.uow() as uow:
-        for file, body in decoded:
-            document, outcome = await kb_index.store_document(uow.session, source=file.name, body=body,
-                                                              added_by=by.label, now=uow.now())
-            if outcome != "unchanged":
-                uow.record(PendingEvent(actor=by.label, action=f"kb.{outcome}",
-                                        details={"source": document.source, "sha256": document.sha256,
-                                                 "chunks": document.chunks}))
-            report.append(f"{outcome}: {document.source} ({document.title}, {document.chunks} passages)")
-        await uow.commit()
+        try:
+            for file, body in decoded:
+                document, outcome = await kb_index.store_document(uow.session, source=file.name, body=body,
+                                                                  added_by=by.label, now=uow.now())
+                if outcome != "unchanged":
+                    uow.record(PendingEvent(actor=by.label, action=f"kb.{outcome}",
+                                            details={"source": document.source, "sha256": document.sha256,
+                                                     "chunks": document.chunks}))
+                report.append(f"{outcome}: {document.source} ({document.title}, {document.chunks} passages)")
+            await uow.commit()
+        except IntegrityError:  # another process (a second replica) stored the same documents first
+            raise Refused("Another process is loading the same documents right now; nothing was changed. "
+                          "Run the command again to see the result.") from None
     return report

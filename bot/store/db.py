@@ -37,8 +37,9 @@ def create_engine(async_url: str, **kwargs: Any) -> AsyncEngine:
         engine = create_async_engine(async_url, **kwargs)
         _sqlite_setup(engine)
         return engine
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 20)
+    kwargs.setdefault("pool_size", 5)
+    kwargs.setdefault("max_overflow", 5)
+    kwargs.setdefault("pool_timeout", 60)  # past the pool, requests wait rather than fail
     kwargs.setdefault("pool_pre_ping", True)
     return create_async_engine(async_url, **kwargs)
 

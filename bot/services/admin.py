@@ -19,12 +19,13 @@ __all__ = ["add_kb_files", "grant_role", "set_rule"]
 
 MAX_KB_FILE_BYTES = 2_000_000
 _NAME_LIMIT = 128
+PLATFORM_LIMIT = 32  # the width of the platform columns
 
 
-def _identifier(value: str, what: str) -> str:
+def _identifier(value: str, what: str, limit: int = _NAME_LIMIT) -> str:
     value = value.strip()
-    if not value or len(value) > _NAME_LIMIT or any(c.isspace() or ord(c) < 32 for c in value):
-        raise BadInput(f"{what} must be 1–{_NAME_LIMIT} characters without spaces, got {value!r}")
+    if not value or len(value) > limit or any(c.isspace() or ord(c) < 32 for c in value):
+        raise BadInput(f"{what} must be 1–{limit} characters without spaces, got {value[:200]!r}")
     return value
 
 
@@ -47,7 +48,7 @@ async def set_rule(
 ) -> str:
     """Set a channel's mode (None removes the rule, so the default applies). Versioned, audited."""
     correlation = correlation or {}
-    platform, channel = _identifier(platform, "platform"), _identifier(channel, "channel")
+    platform, channel = _identifier(platform, "platform", PLATFORM_LIMIT), _identifier(channel, "channel")
     workspace = _identifier(workspace, "workspace") if workspace else ""
     if isinstance(mode, str):
         try:
@@ -74,7 +75,7 @@ async def grant_role(
     correlation = correlation or {}
     if role not in ROLES:
         raise BadInput(f"role must be one of {', '.join(ROLES)}, got {role!r}")
-    platform, user = _identifier(platform, "platform"), _identifier(user, "user")
+    platform, user = _identifier(platform, "platform", PLATFORM_LIMIT), _identifier(user, "user")
     workspace = _identifier(workspace, "workspace") if workspace else ""
     async with core.uow() as uow:
         await _require_admin(uow, by, platform, "role.grant" if granted else "role.revoke", correlation)

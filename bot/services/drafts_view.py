@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -16,7 +17,9 @@ from bot.store.models import DraftRevision, DraftRow, Person, Publication, Quest
 from bot.store.rules import read_rule
 from bot.store.uow import UnitOfWork
 
-__all__ = ["DraftBundle", "build_view", "load_bundle", "rule_for"]
+__all__ = ["DRAFT_ID", "DraftBundle", "build_view", "load_bundle", "rule_for"]
+
+DRAFT_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")  # anything else cannot be a draft id
 
 STATUS_NOTES = {
     DraftStatus.REQUESTED: "Drafting…",
@@ -61,7 +64,7 @@ class DraftBundle:
 
 async def load_bundle(uow: UnitOfWork, draft_id: str) -> DraftBundle:
     session = uow.session
-    draft = await session.get(DraftRow, draft_id) if draft_id and len(draft_id) <= 32 else None
+    draft = await session.get(DraftRow, draft_id) if DRAFT_ID.fullmatch(draft_id or "") else None
     if draft is None:
         raise NotFound("That draft does not exist (it may have been removed, or the link is wrong).")
     question = await session.get(Question, draft.question_id)

@@ -184,3 +184,13 @@ async def test_concurrent_clicks_in_a_private_only_channel_are_all_denied_cleanl
                                    return_exceptions=True)
     assert all(isinstance(r, Refused) or r.kind == "denied" for r in results), results
     assert platform.posts == []
+
+
+async def test_identifiers_that_cannot_be_stored_are_bad_input_not_database_errors(runtime):
+    from bot.services import BadInput, NotFound
+
+    with pytest.raises(BadInput):
+        await set_rule(runtime.core, by=Operator("cli:test"), platform="p" * 40, channel="general", mode="off")
+    for bad in ("a\x00b", "x" * 33, "../../etc", ""):
+        with pytest.raises(NotFound):
+            await confirm_draft(runtime.core, actor=ALICE, draft_id=bad)

@@ -8,7 +8,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import uvicorn
 from fastapi import FastAPI, Request
@@ -22,7 +22,7 @@ from bot.services.publishing import reconcile_publishing
 from bot.services.requester import expire_due
 from bot.store.schema import ensure_schema
 
-__all__ = ["Adapter", "Server", "build_server", "prepare", "serve"]
+__all__ = ["Adapter", "Server", "build_server", "prepare", "register_commands", "serve"]
 
 log = logging.getLogger("draftgate.server")
 SWEEP_SECONDS = 30.0
@@ -83,6 +83,9 @@ def build_server(runtime: Runtime) -> Server:
         from adapters.web.app import mount_web
 
         server.adapters.append(mount_web(server.app, runtime))
+    from adapters.web.console.mount import mount_console  # the signed-in console (/console) and its API (/api)
+
+    mount_console(server.app, runtime)
 
     @server.app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
@@ -127,7 +130,17 @@ async def serve(settings: Settings, *, host: str | None, port: int | None) -> in
     bind = host or settings.host
     if settings.web_workspace:
         log.info("web workspace: http://%s:%d/ (a local playground)", bind, port or settings.port)
+    log.info("moderator console: http://%s:%d/console/ (accounts: draftgate users add NAME --role admin)",
+             bind, port or settings.port)
     config = uvicorn.Config(server.app, host=bind, port=port or settings.port, log_level=settings.log_level.lower(),
                             lifespan="on", access_log=False)
     await uvicorn.Server(config).serve()
     return 0
+
+
+def register_commands(subparsers: Any) -> None:
+    """Commands that live with the adapters (`draftgate users …`), for bot/cli.py; each sets
+    `run(args, runtime)` as its parser default."""
+    from adapters.web.console import cli as console_cli
+
+    console_cli.register(subparsers)

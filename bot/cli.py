@@ -87,6 +87,9 @@ def _parser() -> argparse.ArgumentParser:
     drafts = sub.add_parser("drafts", help="maintenance of drafts").add_subparsers(dest="action", required=True)
     drafts.add_parser("expire", help="expire drafts past their lifetime")
     drafts.add_parser("reconcile", help="settle publishes interrupted by a crash (never posts)")
+    from adapters.server import register_commands  # adapter-owned commands (`users`: console accounts)
+
+    register_commands(sub)  # each sets `run(args, runtime)` as its handler
     return parser
 
 
@@ -202,7 +205,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
         print("database schema is up to date")
         return 0
     handlers = {"kb": _kb, "rules": _rules, "roles": _roles, "audit": _audit, "drafts": _drafts}
-    handler = handlers[args.command]
+    handler = handlers.get(args.command) or args.run
     return await _with_runtime(settings, lambda runtime: handler(args, runtime))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import adapters.web.models  # noqa: F401  (registers the web workspace's tables)
+import adapters.web.console.models  # noqa: F401  (registers the console's tables)
 from bot.store.models import Base
 
 target_metadata = Base.metadata

@@ -61,7 +61,8 @@ def _postgres_ready() -> Iterator[str]:
     asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-TABLES = ["web_messages", "publications", "draft_revisions", "drafts", "questions", "role_grants", "people",
+TABLES = ["console_sessions", "console_api_tokens", "console_identities", "console_signin_throttle",
+          "console_accounts", "web_messages", "publications", "draft_revisions", "drafts", "questions", "role_grants", "people",
           "channel_rule_history", "channel_rules", "kb_chunks", "kb_documents", "audit_events"]
 
 

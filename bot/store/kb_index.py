@@ -133,15 +133,24 @@ _SQLITE_SEARCH = text(
     """
 )
 
+# Ranking reads every candidate's tsvector, so it is bounded: passages matching all the terms
+# first, then any term, at most CANDIDATES of each.
 _POSTGRES_SEARCH = text(
     """
+    WITH q AS (SELECT to_tsquery('english', :all_terms) AS q_all, to_tsquery('english', :query) AS q_any),
+    hits AS (
+        (SELECT c.id, 2.0 AS boost FROM kb_chunks c, q WHERE c.search_vector @@ q.q_all LIMIT :candidates)
+        UNION ALL
+        (SELECT c.id, 1.0 AS boost FROM kb_chunks c, q WHERE c.search_vector @@ q.q_any LIMIT :candidates)
+    ),
+    best AS (SELECT id, max(boost) AS boost FROM hits GROUP BY id)
     SELECT c.id, d.title, c.section, d.source, c.text,
-           -ts_rank_cd(c.search_vector, to_tsquery('english', :query)) AS score
-    FROM kb_chunks c JOIN kb_documents d ON d.id = c.document_id
-    WHERE c.search_vector @@ to_tsquery('english', :query)
+           -(best.boost * ts_rank(c.search_vector, q.q_any)) AS score
+    FROM best JOIN kb_chunks c ON c.id = best.id JOIN kb_documents d ON d.id = c.document_id, q
     ORDER BY score LIMIT :limit
     """
 )
+CANDIDATES = 500
 
 
 def _stem(word: str) -> str:
@@ -159,10 +168,12 @@ async def search(session: AsyncSession, question: str, *, limit: int = 4) -> lis
     if not terms:
         return []
     if session.bind.dialect.name == "sqlite":
-        statement, query = _SQLITE_SEARCH, " OR ".join(f'"{term}"' for term in terms)
+        params = {"query": " OR ".join(f'"{term}"' for term in terms)}
+        statement = _SQLITE_SEARCH
     else:
-        statement, query = _POSTGRES_SEARCH, " | ".join(terms)
-    rows = (await session.execute(statement, {"query": query, "limit": limit * 4})).all()
+        params = {"query": " | ".join(terms), "all_terms": " & ".join(terms), "candidates": CANDIDATES}
+        statement = _POSTGRES_SEARCH
+    rows = (await session.execute(statement, {**params, "limit": limit * 4})).all()
     needed = 1 if len(terms) <= 3 else -(-len(terms) // 3)
     passages = []
     for row in rows:

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import AsyncIterator
+import random
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Insert, Row, Select, Update, bindparam, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.store.models import AuditEvent, AuditHead
 from bot.store.types import utc_naive
 
 __all__ = [
+    "AUDIT_CHAINS",
     "GENESIS_HASH",
     "PendingEvent",
     "VerifyResult",
@@ -45,52 +48,75 @@ class PendingEvent:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+AUDIT_CHAINS = 8
+"""How many chain heads the migrations create. A writer takes the lowest one no other
+transaction holds (PostgreSQL, `SKIP LOCKED`); SQLite has one writer at a time, so chain 1."""
+
 _FIELDS = (
-    "seq", "occurred_at", "actor", "action", "draft_id", "platform", "channel",
+    "occurred_at", "actor", "action", "draft_id", "platform", "channel",
     "rule_version", "before", "after", "correlation", "details",
 )
 
 
-def canonical(event: AuditEvent) -> str:
-    """The event as canonical JSON: sorted keys, UTC timestamp, no whitespace."""
-    record: dict[str, Any] = {name: getattr(event, name) for name in _FIELDS}
-    record["occurred_at"] = utc_naive(event.occurred_at).isoformat(timespec="microseconds")
+def canonical(event: AuditEvent | Mapping[str, Any]) -> str:
+    """The event as canonical JSON: sorted keys, UTC timestamp, no whitespace.
+
+    "seq" is the event's position in its chain (before chains existed, the only chain's
+    positions were the global sequence numbers, so older events keep their hashes)."""
+    get = event.get if isinstance(event, Mapping) else (lambda name: getattr(event, name))
+    record: dict[str, Any] = {name: get(name) for name in _FIELDS}
+    record["seq"] = get("chain_seq")
+    record["occurred_at"] = utc_naive(record["occurred_at"]).isoformat(timespec="microseconds")
     return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def chain_hash(prev_hash: str, event: AuditEvent) -> str:
+def chain_hash(prev_hash: str, event: AuditEvent | Mapping[str, Any]) -> str:
     return hashlib.sha256((prev_hash + canonical(event)).encode("utf-8")).hexdigest()
 
 
+@cache
+def _statements() -> tuple[Select[Any], Select[Any], Insert, Update]:
+    """Built once: appending runs on every commit, so the statements are not rebuilt each time."""
+    heads, events = AuditHead.__table__, AuditEvent.__table__
+    columns = select(heads.c.id, heads.c.seq, heads.c.hash)
+    free = columns.order_by(heads.c.id).limit(1).with_for_update(skip_locked=True)
+    busy = columns.where(heads.c.id == bindparam("chain")).with_for_update()
+    move = update(heads).where(heads.c.id == bindparam("chain")).values(
+        seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+    return free, busy, insert(events), move
+
+
+async def _take_head(conn: AsyncConnection) -> Row[Any]:
+    """Lock a chain head for this transaction: the lowest free one, else wait for any."""
+    free, busy, _, _ = _statements()
+    head = (await conn.execute(free)).first()
+    if head is not None:
+        return head
+    # every head is held: queue behind one at random
+    return (await conn.execute(busy, {"chain": random.randint(1, AUDIT_CHAINS)})).one()
+
+
 async def append_events(session: AsyncSession, events: list[PendingEvent], *, now: datetime) -> None:
-    """Chain and insert events inside the caller's transaction (locks the chain head)."""
+    """Chain and insert events inside the caller's transaction (locks one chain head)."""
     if not events:
         return
-    head = (
-        await session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update())
-    ).scalar_one()
-    seq, prev = head.seq, head.hash
+    conn = await session.connection()
+    chain, position, prev = await _take_head(conn)
+    rows: list[dict[str, Any]] = []
     for pending in events:
-        seq += 1
-        row = AuditEvent(
-            seq=seq,
-            occurred_at=now,
-            actor=pending.actor,
-            action=pending.action,
-            draft_id=pending.draft_id,
-            platform=pending.platform,
-            channel=pending.channel,
-            rule_version=pending.rule_version,
-            before=pending.before,
-            after=pending.after,
-            correlation=dict(pending.correlation),
-            details=dict(pending.details),
-            prev_hash=prev,
-        )
-        row.hash = chain_hash(prev, row)
-        prev = row.hash
-        session.add(row)
-    await session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev))
+        position += 1
+        row: dict[str, Any] = {
+            "chain": chain, "chain_seq": position, "occurred_at": now,
+            "actor": pending.actor, "action": pending.action, "draft_id": pending.draft_id,
+            "platform": pending.platform, "channel": pending.channel, "rule_version": pending.rule_version,
+            "before": pending.before, "after": pending.after,
+            "correlation": dict(pending.correlation), "details": dict(pending.details), "prev_hash": prev,
+        }
+        row["hash"] = prev = chain_hash(prev, row)
+        rows.append(row)
+    _, _, add, move = _statements()
+    await conn.execute(add, rows[0] if len(rows) == 1 else rows)
+    await conn.execute(move, {"chain": chain, "new_seq": position, "new_hash": prev})
 
 
 async def iter_events(session: AsyncSession, *, batch: int = 1000) -> AsyncIterator[AuditEvent]:
@@ -122,21 +148,59 @@ class VerifyResult:
 
 
 async def verify_chain(session: AsyncSession) -> VerifyResult:
-    """Recompute every hash; name the first event that was changed, removed or reordered."""
-    prev, expected_seq, checked = GENESIS_HASH, 1, 0
-    async for event in iter_events(session):
-        if event.seq != expected_seq:
-            return VerifyResult(False, checked, expected_seq, f"event {expected_seq} is missing")
-        if event.prev_hash != prev:
-            return VerifyResult(False, checked, event.seq, "it does not follow the event before it (removed or reordered)")
-        if chain_hash(prev, event) != event.hash:
-            return VerifyResult(False, checked, event.seq, "its content was changed")
-        prev, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
-    head = (await session.execute(select(AuditHead).where(AuditHead.id == 1))).scalar_one_or_none()
-    if head is None:
-        return VerifyResult(False, checked, 1, "the chain head is missing")
-    if head.seq != checked or head.hash != prev:
-        if head.seq > checked:
-            return VerifyResult(False, checked, checked + 1, f"events {checked + 1}–{head.seq} were removed from the end")
-        return VerifyResult(False, checked, head.seq + 1, "the chain head does not match the last event")
+    """Recompute every hash on every chain; name the earliest event that was changed, removed
+    or reordered (by its global sequence number)."""
+    if session.bind is not None and session.bind.dialect.name == "postgresql" and not session.in_transaction():
+        # One snapshot for heads and events, so that writers committing meanwhile are not
+        # mistaken for tampering. (SQLite's transactions are serialisable already.)
+        await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    heads = (await session.execute(select(AuditHead).order_by(AuditHead.id))).scalars().all()
+    if not heads:
+        return VerifyResult(False, 0, 1, "the chain head is missing")
+    results = [await _verify_one_chain(session, head) for head in heads]
+    checked = sum(result.checked for result in results)
+    stray = (await session.execute(
+        select(func.min(AuditEvent.seq)).where(AuditEvent.chain.not_in([head.id for head in heads])))).scalar()
+    broken = [result for result in results if not result.intact]
+    if stray is not None:
+        broken.append(VerifyResult(False, checked, stray, "it belongs to no chain (its chain was changed or its head removed)"))
+    if broken:
+        first = min(broken, key=lambda result: result.first_bad_seq or 0)
+        return VerifyResult(False, checked, first.first_bad_seq, first.reason)
     return VerifyResult(True, checked)
+
+
+async def _verify_one_chain(session: AsyncSession, head: AuditHead) -> VerifyResult:
+    prev, position, last_seq = GENESIS_HASH, 0, 0
+    async for event in _chain_events(session, head.id):
+        if event.chain_seq != position + 1:
+            return VerifyResult(False, position, last_seq + 1, f"event {last_seq + 1} is missing (position {position + 1} of chain {head.id})")
+        if event.seq <= last_seq:
+            return VerifyResult(False, position, event.seq, "it is out of order in its chain (reordered)")
+        if event.prev_hash != prev:
+            return VerifyResult(False, position, event.seq, "it does not follow the event before it (removed or reordered)")
+        if chain_hash(prev, event) != event.hash:
+            return VerifyResult(False, position, event.seq, "its content was changed")
+        prev, position, last_seq = event.hash, position + 1, event.seq
+    if head.seq != position or head.hash != prev:
+        if head.seq > position:
+            return VerifyResult(False, position, last_seq + 1,
+                                f"the last {head.seq - position} events of chain {head.id} were removed (after event {last_seq})")
+        return VerifyResult(False, position, last_seq + 1, f"the head of chain {head.id} does not match its last event")
+    return VerifyResult(True, position)
+
+
+async def _chain_events(session: AsyncSession, chain: int, *, batch: int = 1000) -> AsyncIterator[AuditEvent]:
+    last = 0
+    while True:
+        rows = (
+            await session.execute(
+                select(AuditEvent).where(AuditEvent.chain == chain, AuditEvent.chain_seq > last)
+                .order_by(AuditEvent.chain_seq).limit(batch)
+            )
+        ).scalars().all()
+        if not rows:
+            return
+        for row in rows:
+            yield row
+        last = rows[-1].chain_seq

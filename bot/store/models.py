@@ -230,15 +230,22 @@ class KbChunk(Base):
 
 
 class AuditEvent(Base):
-    """Append-only, hash-chained: hash = sha256(prev_hash + canonical event)."""
+    """Append-only, hash-chained: hash = sha256(prev_hash + canonical event).
+
+    Events live on one of a few chains (`chain`), each with its own head, so that concurrent
+    writers on PostgreSQL do not queue on a single lock; `chain_seq` is the event's position in
+    its chain (and what the hash covers as "seq"); `seq` is the global order for display."""
 
     __tablename__ = "audit_events"
     __table_args__ = (
         Index("ix_audit_events_draft_id", "draft_id"),
         Index("ix_audit_events_action", "action"),
+        UniqueConstraint("chain", "chain_seq"),
     )
 
-    seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    chain: Mapped[int] = mapped_column(Integer)
+    chain_seq: Mapped[int] = mapped_column(BigId)
     occurred_at: Mapped[datetime] = mapped_column(Stamp)
     actor: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(64))
@@ -255,7 +262,7 @@ class AuditEvent(Base):
 
 
 class AuditHead(Base):
-    """A single row: the last sequence number and hash of the chain. Writers lock it."""
+    """One row per chain: its last position and hash. A writer locks one head at commit."""
 
     __tablename__ = "audit_head"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+import aiohttp
 from fastapi import FastAPI, Request, Response
 from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
@@ -33,6 +34,9 @@ class SlackAdapter:
     name: str = "slack"
 
     async def start(self) -> None:
+        # one HTTP session for every Web API call (kept-alive connections), instead of slack_sdk's
+        # default of a new session and connection per call
+        self.platform.client.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.platform.client.timeout))
         if self.socket is not None:
             await self.socket.connect_async()
             log.info("Slack connected over Socket Mode")
@@ -40,6 +44,9 @@ class SlackAdapter:
     async def stop(self) -> None:
         if self.socket is not None:
             await self.socket.close_async()
+        session, self.platform.client.session = self.platform.client.session, None
+        if session is not None:
+            await session.close()
 
 
 def mount_slack(api: FastAPI, runtime: Runtime) -> SlackAdapter:

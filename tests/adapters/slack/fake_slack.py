@@ -21,6 +21,7 @@ class Call:
     method: str
     params: dict[str, Any]
     at: float = field(default_factory=time.perf_counter)  # when the call arrived
+    connection: int = 0  # the client's port: calls over one kept-alive connection share it
 
 
 @dataclass
@@ -91,7 +92,8 @@ class FakeSlack:
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params = await self._params(request)
-        self.calls.append(Call(method, params))
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        self.calls.append(Call(method, params, connection=peer[1] if peer else 0))
         queued = self.faults.get(method)
         if queued:
             fault = queued.pop(0)

@@ -121,3 +121,11 @@ async def test_when_an_ephemeral_is_impossible_the_draft_goes_to_a_dm_never_publ
     await slack.fake.wait_for(lambda: slack.fake.called("chat.postMessage"))
     [dm] = slack.fake.called("chat.postMessage")
     assert dm["channel"] == "DU1" and slack.fake.public_posts() == []
+
+
+async def test_web_api_calls_reuse_one_kept_alive_connection(slack):
+    for n in range(3):
+        await slack.mention(f"How do I use the VPN? ({n})")
+        await slack.fake.wait_for(lambda n=n: len(slack.fake.called("chat.postEphemeral")) == n + 1)
+    connections = {call.connection for call in slack.fake.calls if call.method == "chat.postEphemeral"}
+    assert len(connections) == 1 and 0 not in connections

@@ -11,11 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot.domain.drafts import Action, DraftStatus
-from bot.domain.rules import ChannelMode
+from bot.domain.rules import ChannelMode, ChannelRule
 from bot.domain.text import TextTooLong, clean_text, content_hash, redact_secrets
 from bot.ports import DraftResult, EngineError, PrivateDraftView, PrivateRef
 from bot.services.context import Actor, BadInput, Core, Where, log
-from bot.services.drafts_view import build_view, load_bundle, rule_for
+from bot.services.drafts_view import DraftBundle, build_view
 from bot.services.private import deliver
 from bot.store import kb_index
 from bot.store.audit import PendingEvent
@@ -37,6 +37,15 @@ class AskOutcome:
     draft_id: str | None
     view: PrivateDraftView | None
     message: str
+
+
+@dataclass(slots=True)
+class _Started:
+    """What recording the question produced, carried to the steps after it (so that they need
+    not read it back)."""
+
+    bundle: DraftBundle
+    rule: ChannelRule
 
 
 def new_draft_id() -> str:
@@ -68,10 +77,11 @@ async def ask(
     started = await _record_question(core, actor, where, text, found, event_id, origin or {}, correlation)
     if isinstance(started, AskOutcome):
         return started
-    result = await _draft(core, started, text)
+    draft_id = started.bundle.draft.id
+    result = await _draft(core, draft_id, text)
     outcome = await _store_draft(core, started, result, correlation)
     if deliver_privately and outcome.view is not None:
-        await deliver(core, draft_id=started, hint=private_hint, correlation=correlation)
+        await deliver(core, draft_id=draft_id, hint=private_hint, correlation=correlation, view=outcome.view)
     if found:
         outcome = AskOutcome(outcome.kind, outcome.draft_id, outcome.view,
                              outcome.message + " Your question contained what looks like a secret "
@@ -83,7 +93,7 @@ async def ask(
 async def _record_question(
     core: Core, actor: Actor, where: Where, text: str, found: list[Any], event_id: str,
     origin: dict[str, Any], correlation: dict[str, Any],
-) -> str | AskOutcome:
+) -> _Started | AskOutcome:
     async with core.uow() as uow:
         rule = await read_rule(
             uow.session, platform=where.platform, workspace=where.workspace, channel=where.channel,
@@ -121,7 +131,7 @@ async def _record_question(
                                 details={"question_sha256": content_hash(text), "mode": rule.mode.value,
                                          "secrets": [f.as_record() for f in found]}))
         await uow.commit()
-        return draft.id
+        return _Started(DraftBundle(draft, question, person, None, None), rule)
 
 
 async def _duplicate(core: Core, where: Where, event_id: str) -> AskOutcome:
@@ -149,10 +159,13 @@ async def _draft(core: Core, draft_id: str, question: str) -> DraftResult | Engi
         return EngineError(f"internal engine error: {type(error).__name__}")
 
 
-async def _store_draft(core: Core, draft_id: str, result: DraftResult | EngineError, correlation: dict[str, Any]) -> AskOutcome:
+async def _store_draft(core: Core, started: _Started, result: DraftResult | EngineError, correlation: dict[str, Any]) -> AskOutcome:
+    """Store the draft (or why there is none) and build the private view from what is known:
+    the draft as recorded (its status guards the update), under the rule it was asked under."""
+    bundle = started.bundle
     async with core.uow() as uow:
-        bundle = await load_bundle(uow, draft_id)
         draft, now = bundle.draft, uow.now()
+        uow.session.add(draft)  # as recorded a moment ago; `transition` updates it only if unchanged
         if isinstance(result, EngineError):
             reason = str(result)
             before, after = await transition(uow.session, draft, Action.FAIL, error=reason, updated_at=now,
@@ -168,9 +181,10 @@ async def _store_draft(core: Core, draft_id: str, result: DraftResult | EngineEr
                 text = text[:limit].rstrip() + f"\n\n[answer cut at {limit} characters]"
             text, found = redact_secrets(text)
             digest = content_hash(text)
-            uow.session.add(DraftRevision(draft_id=draft.id, number=1, text=text, content_hash=digest,
-                                          citations=[c.as_record() for c in result.citations],
-                                          author=f"engine:{result.engine}", created_at=now))
+            bundle.revision = DraftRevision(draft_id=draft.id, number=1, text=text, content_hash=digest,
+                                            citations=[c.as_record() for c in result.citations],
+                                            author=f"engine:{result.engine}", created_at=now)
+            uow.session.add(bundle.revision)
             before, after = await transition(uow.session, draft, Action.DRAFT, revision=1, engine=result.engine,
                                              model=result.model, updated_at=now)
             uow.record(PendingEvent(actor=f"system:engine:{result.engine}", action="draft.drafted",
@@ -181,8 +195,6 @@ async def _store_draft(core: Core, draft_id: str, result: DraftResult | EngineEr
                                              "secrets": [f.as_record() for f in found]}))
             message = "Here is your private draft."
         await uow.commit()
-        bundle = await load_bundle(uow, draft_id)
-        view = build_view(bundle, await rule_for(core, uow, bundle.draft),
-                          note=message if isinstance(result, EngineError) else None)
+    view = build_view(bundle, started.rule, note=message if isinstance(result, EngineError) else None)
     kind = "failed" if isinstance(result, EngineError) else "drafted"
-    return AskOutcome(kind, draft_id, view, message)
+    return AskOutcome(kind, draft.id, view, message)

@@ -4,25 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.domain.drafts import DraftStatus
-from bot.ports import PlatformError, PrivateRef
+from bot.ports import PlatformError, PrivateDraftView, PrivateRef
 from bot.services.drafts_view import build_view, load_bundle, rule_for
 from bot.store.audit import PendingEvent
+from bot.store.drafts import mark_shown
 from bot.store.people import find_person
-from bot.services.context import Actor, Core, log
+from bot.services.context import Actor, Core, NotFound, log
 
 __all__ = ["deliver", "refresh_private", "remember_private_ref"]
 
 
-async def deliver(core: Core, *, draft_id: str, hint: PrivateRef | None, correlation: dict[str, Any] | None = None) -> bool:
-    """Show the draft to its requester privately and record that (and the hash) as shown."""
-    async with core.uow() as uow:
-        bundle = await load_bundle(uow, draft_id)
-        view = build_view(bundle, await rule_for(core, uow, bundle.draft))
-        user = bundle.requester.user_id
-    platform = core.platform(bundle.draft.platform)
+async def deliver(
+    core: Core, *, draft_id: str, hint: PrivateRef | None, correlation: dict[str, Any] | None = None,
+    view: PrivateDraftView | None = None,
+) -> bool:
+    """Show the draft to its requester privately (`view`, when the caller has just built it)
+    and record that, with the hash of the text shown."""
+    if view is None:
+        async with core.uow() as uow:
+            bundle = await load_bundle(uow, draft_id)
+            view = build_view(bundle, await rule_for(core, uow, bundle.draft))
+    platform = core.platform(view.platform)
     try:
-        ref = await platform.deliver_private(user=user, view=view, hint=hint)
+        ref = await platform.deliver_private(user=view.requester, view=view, hint=hint)
     except PlatformError as error:
         log.warning("private delivery of draft %s failed: %s", draft_id, error)
         async with core.uow() as uow:
@@ -32,14 +36,11 @@ async def deliver(core: Core, *, draft_id: str, hint: PrivateRef | None, correla
             await uow.commit()
         return False
     async with core.uow() as uow:
-        bundle = await load_bundle(uow, draft_id)
-        bundle.draft.private_ref = dict(ref.data)
-        if bundle.status is DraftStatus.DRAFTED and bundle.revision is not None:
-            bundle.draft.shown_hash = bundle.revision.content_hash
+        if not await mark_shown(uow.session, draft_id, private_ref=dict(ref.data), shown_hash=view.content_hash):
+            raise NotFound("That draft does not exist (it may have been removed, or the link is wrong).")
         uow.record(PendingEvent(actor="system", action="draft.shown", draft_id=draft_id, platform=view.platform,
                                 channel=view.channel, correlation=correlation or {},
-                                details={"content_hash": bundle.revision.content_hash if bundle.revision else None,
-                                         "status": bundle.status.value}))
+                                details={"content_hash": view.content_hash, "status": view.status}))
         await uow.commit()
     return True
 

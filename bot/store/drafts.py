@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.domain.drafts import Action, DraftStatus, next_status
 from bot.store.models import DraftRevision, DraftRow
 
-__all__ = ["LostRace", "current_revision", "transition"]
+__all__ = ["LostRace", "current_revision", "mark_shown", "transition"]
 
 
 class LostRace(Exception):
@@ -36,7 +37,9 @@ async def transition(
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise LostRace(draft.id, before)
-    await session.refresh(draft)
+    # the row now holds exactly these values: set them as loaded rather than read the row back
+    for key, value in {"status": after.value, **values}.items():
+        set_committed_value(draft, key, value)
     return before, after
 
 
@@ -50,3 +53,17 @@ async def current_revision(session: AsyncSession, draft: DraftRow) -> DraftRevis
             )
         )
     ).scalar_one()
+
+
+async def mark_shown(session: AsyncSession, draft_id: str, *, private_ref: dict[str, Any], shown_hash: str | None) -> bool:
+    """Remember where the requester's private message is and, for a drafted text no one has
+    edited since, the hash of the text shown. One statement; False if the draft is gone."""
+    result = await session.execute(
+        update(DraftRow)
+        .where(DraftRow.id == draft_id)
+        .values(private_ref=private_ref, shown_hash=case(
+            (and_(DraftRow.status == DraftStatus.DRAFTED.value, DraftRow.shown_hash.is_(None)), shown_hash),
+            else_=DraftRow.shown_hash))
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]

@@ -32,8 +32,13 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
 
 def create_engine(async_url: str, **kwargs: Any) -> AsyncEngine:
     if async_url.startswith("sqlite"):
-        # One writer at a time: under load, requests queue for a connection rather than fail.
-        kwargs.setdefault("pool_timeout", 300)
+        # One connection: every transaction takes the write lock anyway (BEGIN IMMEDIATE), and
+        # queueing for the connection in asyncio hands it over at once, where several connections
+        # would wait in SQLite's busy handler (which sleeps up to 100 ms between tries): 37 → 44
+        # questions/s in bench/slack_ingress. Under load, requests queue (up to a minute) rather than fail.
+        kwargs.setdefault("pool_size", 1)
+        kwargs.setdefault("max_overflow", 0)
+        kwargs.setdefault("pool_timeout", 60)
         engine = create_async_engine(async_url, **kwargs)
         _sqlite_setup(engine)
         return engine

@@ -51,6 +51,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             db = await fresh_database(kind, args.postgres_url, name)
             try:
                 section[name] = await measure(db)
+            except Exception as error:  # one failed measure must not lose the others' figures
+                print(f"! {kind}: {name} failed: {error!r}", file=sys.stderr, flush=True)
+                section[name] = {"error": repr(error)}
             finally:
                 await db.cleanup()
         report["results"][kind] = section
@@ -88,6 +91,10 @@ def main() -> None:
     args.output.write_text(json.dumps(report, indent=2))
     print(_markdown(report))
     print(f"\nJSON: {args.output}", file=sys.stderr)
+    failed = [f"{db}: {name}" for db, section in report["results"].items() for name, figures in section.items()
+              if "error" in figures]
+    if failed:
+        sys.exit(f"failed: {', '.join(failed)}")
 
 
 if __name__ == "__main__":

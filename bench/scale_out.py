@@ -80,7 +80,8 @@ async def _round(db: Database, fake: FakeSlack, replicas: int, events: int, rate
                 for url in targets:  # every fifth event is delivered to two replicas
                     tasks.append(asyncio.create_task(http.post(f"{url}/slack/events", content=body,
                                                                headers=_signed(body, "application/json"))))
-            await asyncio.gather(*tasks)
+            sent = await asyncio.gather(*tasks, return_exceptions=True)
+            event_errors = sum(1 for a in sent if isinstance(a, BaseException) or a.status_code != 200)
             wanted = {f"[s{tag}-{i}]" for i in range(events)}
             for _ in range(1200):
                 ids = _draft_ids(fake)
@@ -89,6 +90,9 @@ async def _round(db: Database, fake: FakeSlack, replicas: int, events: int, rate
                 await asyncio.sleep(0.05)
             elapsed = time.perf_counter() - begin
             ids = {marker: draft for marker, draft in _draft_ids(fake).items() if marker in wanted}
+        # the clicks on fresh connections: the drafting wait can outlast the servers' keep-alive,
+        # and a request sent on a connection the server is just closing fails in transit
+        async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=200)) as http:
             clicks = []
             for marker in sorted(ids)[:20]:  # Publish pressed on two replicas at once
                 user = f"U{int(marker.split('-')[1].rstrip(']')) % 40}"
@@ -99,7 +103,8 @@ async def _round(db: Database, fake: FakeSlack, replicas: int, events: int, rate
                 for url in urls[:2] if replicas > 1 else urls * 2:
                     clicks.append(http.post(f"{url}/slack/events", content=payload,
                                             headers=_signed(payload, "application/x-www-form-urlencoded")))
-            await asyncio.gather(*clicks)
+            answers = await asyncio.gather(*clicks, return_exceptions=True)
+            click_errors = sum(1 for a in answers if isinstance(a, BaseException) or a.status_code != 200)
             await asyncio.sleep(3)
     finally:
         for process in processes:
@@ -116,7 +121,8 @@ async def _round(db: Database, fake: FakeSlack, replicas: int, events: int, rate
                     for m in fake.history.get("C1", []))
     return {"drafts_per_s": round(len(ids) / elapsed, 1), "events": events, "drafts": len(ids),
             "duplicate_drafts": drafts - events, "duplicate_publications": sum(n - 1 for n in publications.values()),
-            "duplicate_posts": sum(n - 1 for d, n in posts.items() if d)}
+            "duplicate_posts": sum(n - 1 for d, n in posts.items() if d), "event_errors": event_errors, "clicks": len(answers),
+            "click_errors": click_errors, "published": len(publications)}
 
 
 async def measure_scale_out(db: Database, *, events: int, rate: int) -> dict[str, Any]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,14 +16,16 @@ __all__ = ["ROLES", "ensure_person", "find_person", "has_role", "roles_of", "set
 ROLES = ("admin", "moderator")
 
 
+@cache
+def _find_statement() -> Select[tuple[Person]]:
+    """Built once: a person is looked up on every question and click."""
+    return select(Person).where(Person.platform == bindparam("platform"), Person.workspace == bindparam("workspace"),
+                                Person.user_id == bindparam("user_id"))
+
+
 async def find_person(session: AsyncSession, *, platform: str, workspace: str, user_id: str) -> Person | None:
-    return (
-        await session.execute(
-            select(Person).where(
-                Person.platform == platform, Person.workspace == workspace, Person.user_id == user_id
-            )
-        )
-    ).scalar_one_or_none()
+    where = {"platform": platform, "workspace": workspace, "user_id": user_id}
+    return (await session.execute(_find_statement(), where)).scalar_one_or_none()
 
 
 async def ensure_person(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.rules import ChannelMode, ChannelRule
@@ -13,16 +14,19 @@ from bot.store.models import ChannelRuleHistory, ChannelRuleRow
 __all__ = ["list_rules", "read_rule", "write_rule"]
 
 
+@cache
+def _row_statement() -> Select[tuple[ChannelRuleRow]]:
+    """Built once: the rule is read on every question and every publish."""
+    return select(ChannelRuleRow).where(
+        ChannelRuleRow.platform == bindparam("platform"),
+        ChannelRuleRow.workspace == bindparam("workspace"),
+        ChannelRuleRow.channel == bindparam("channel"),
+    )
+
+
 async def _row(session: AsyncSession, platform: str, workspace: str, channel: str) -> ChannelRuleRow | None:
-    return (
-        await session.execute(
-            select(ChannelRuleRow).where(
-                ChannelRuleRow.platform == platform,
-                ChannelRuleRow.workspace == workspace,
-                ChannelRuleRow.channel == channel,
-            )
-        )
-    ).scalar_one_or_none()
+    where = {"platform": platform, "workspace": workspace, "channel": channel}
+    return (await session.execute(_row_statement(), where)).scalar_one_or_none()
 
 
 async def read_rule(

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.domain.drafts import Action, DraftStatus
 from bot.domain.rules import ChannelMode, ChannelRule
 from bot.domain.text import TextTooLong, clean_text, content_hash, redact_secrets
-from bot.ports import DraftResult, EngineError, PrivateDraftView, PrivateRef
+from bot.ports import DraftResult, EngineError, Passage, PrivateDraftView, PrivateRef
 from bot.services.context import Actor, BadInput, Core, Where, log
 from bot.services.drafts_view import DraftBundle, build_view
 from bot.services.private import deliver
@@ -22,6 +22,7 @@ from bot.store.audit import PendingEvent
 from bot.store.drafts import transition
 from bot.store.models import DraftRevision, DraftRow, Question
 from bot.store.people import ensure_person
+from bot.store.rows import insert_row
 from bot.store.rules import read_rule
 
 __all__ = ["AskOutcome", "ask", "new_draft_id"]
@@ -46,6 +47,7 @@ class _Started:
 
     bundle: DraftBundle
     rule: ChannelRule
+    passages: list[Passage]
 
 
 def new_draft_id() -> str:
@@ -78,7 +80,7 @@ async def ask(
     if isinstance(started, AskOutcome):
         return started
     draft_id = started.bundle.draft.id
-    result = await _draft(core, draft_id, text)
+    result = await _draft(core, draft_id, text, started.passages)
     outcome = await _store_draft(core, started, result, correlation)
     if deliver_privately and outcome.view is not None:
         await deliver(core, draft_id=draft_id, hint=private_hint, correlation=correlation, view=outcome.view)
@@ -117,11 +119,9 @@ async def _record_question(
                          channel_kind=where.kind, status=DraftStatus.REQUESTED.value,
                          revision=0, expires_at=now + core.settings.draft_lifetime, created_at=now, updated_at=now)
         try:
-            uow.session.add(question)
-            await uow.session.flush()
+            await insert_row(uow.session, question)
             draft.question_id = question.id
-            uow.session.add(draft)
-            await uow.session.flush()
+            await insert_row(uow.session, draft)
         except IntegrityError:
             await uow.rollback()
             return await _duplicate(core, where, event_id)
@@ -130,8 +130,11 @@ async def _record_question(
                                 after=DraftStatus.REQUESTED.value, correlation=correlation,
                                 details={"question_sha256": content_hash(text), "mode": rule.mode.value,
                                          "secrets": [f.as_record() for f in found]}))
+        # the passages are found in the same transaction: one fewer per question (a search that
+        # fails fails the whole step, and nothing is stored)
+        passages = await kb_index.search(uow.session, text, limit=core.settings.kb_top_k)
         await uow.commit()
-        return _Started(DraftBundle(draft, question, person, None, None), rule)
+        return _Started(DraftBundle(draft, question, person, None, None), rule, passages)
 
 
 async def _duplicate(core: Core, where: Where, event_id: str) -> AskOutcome:
@@ -144,10 +147,8 @@ async def _duplicate(core: Core, where: Where, event_id: str) -> AskOutcome:
     return AskOutcome("duplicate", draft_id, None, "This question was already received.")
 
 
-async def _draft(core: Core, draft_id: str, question: str) -> DraftResult | EngineError:
+async def _draft(core: Core, draft_id: str, question: str, passages: list[Passage]) -> DraftResult | EngineError:
     try:
-        async with core.uow() as uow:
-            passages = await kb_index.search(uow.session, question, limit=core.settings.kb_top_k)
         timeout = core.settings.openai.timeout_seconds + 5
         return await asyncio.wait_for(core.drafter.draft(question=question, passages=passages), timeout)
     except EngineError as error:
@@ -165,7 +166,6 @@ async def _store_draft(core: Core, started: _Started, result: DraftResult | Engi
     bundle = started.bundle
     async with core.uow() as uow:
         draft, now = bundle.draft, uow.now()
-        uow.session.add(draft)  # as recorded a moment ago; `transition` updates it only if unchanged
         if isinstance(result, EngineError):
             reason = str(result)
             before, after = await transition(uow.session, draft, Action.FAIL, error=reason, updated_at=now,
@@ -184,7 +184,7 @@ async def _store_draft(core: Core, started: _Started, result: DraftResult | Engi
             bundle.revision = DraftRevision(draft_id=draft.id, number=1, text=text, content_hash=digest,
                                             citations=[c.as_record() for c in result.citations],
                                             author=f"engine:{result.engine}", created_at=now)
-            uow.session.add(bundle.revision)
+            await insert_row(uow.session, bundle.revision)
             before, after = await transition(uow.session, draft, Action.DRAFT, revision=1, engine=result.engine,
                                              model=result.model, updated_at=now)
             uow.record(PendingEvent(actor=f"system:engine:{result.engine}", action="draft.drafted",

@@ -81,6 +81,7 @@ def build_runtime(settings: Settings, *, drafter: Drafter | None = None, clock=u
         drafter=drafter or build_drafter(settings),
         settings=settings,
         clock=clock,
+        question_slots=asyncio.Semaphore(settings.question_concurrency),
     )
     return Runtime(settings=settings, engine=engine, sessions=sessions, core=core)
 

@@ -72,6 +72,7 @@ class Settings(BaseSettings):
     engine: Literal["kb", "openai"] = "kb"
     openai: OpenAISettings = Field(default_factory=OpenAISettings)
     kb_top_k: int = Field(default=4, ge=1, le=20)
+    question_concurrency: int = Field(default=8, ge=1, le=1000)
     load_sample_kb: bool = True
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

@@ -76,14 +76,16 @@ async def ask(
     text, found = redact_secrets(cleaned)
     correlation = {"event_id": event_id, **(correlation or {})}
 
-    started = await _record_question(core, actor, where, text, found, event_id, origin or {}, correlation)
+    async with core.question_slots:  # the engine's wait (seconds, for a model) holds no slot
+        started = await _record_question(core, actor, where, text, found, event_id, origin or {}, correlation)
     if isinstance(started, AskOutcome):
         return started
     draft_id = started.bundle.draft.id
     result = await _draft(core, draft_id, text, started.passages)
-    outcome = await _store_draft(core, started, result, correlation)
-    if deliver_privately and outcome.view is not None:
-        await deliver(core, draft_id=draft_id, hint=private_hint, correlation=correlation, view=outcome.view)
+    async with core.question_slots:
+        outcome = await _store_draft(core, started, result, correlation)
+        if deliver_privately and outcome.view is not None:
+            await deliver(core, draft_id=draft_id, hint=private_hint, correlation=correlation, view=outcome.view)
     if found:
         outcome = AskOutcome(outcome.kind, outcome.draft_id, outcome.view,
                              outcome.message + " Your question contained what looks like a secret "

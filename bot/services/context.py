@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -75,6 +76,9 @@ class Core:
     settings: Settings
     clock: Callable[[], datetime]
     platforms: dict[str, Platform] = field(default_factory=dict)
+    question_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(8))
+    """How many questions are in a database step at once; the rest wait their turn (FIFO), so
+    that under load the event loop stays free to acknowledge requests within milliseconds."""
 
     def platform(self, name: str) -> Platform:
         try:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.domain.rules import ChannelRule
 from bot.ports import PlatformError, PrivateDraftView, PrivateRef
-from bot.services.drafts_view import build_view, load_bundle, rule_for
+from bot.services.drafts_view import DraftBundle, build_view, load_bundle, rule_for
 from bot.store.audit import PendingEvent
 from bot.store.drafts import mark_shown
 from bot.store.people import find_person
 from bot.services.context import Actor, Core, NotFound, log
 
-__all__ = ["deliver", "refresh_private", "remember_private_ref"]
+__all__ = ["deliver", "refresh_private", "remember_private_ref", "show_private"]
 
 
 async def deliver(
@@ -49,14 +50,18 @@ async def refresh_private(core: Core, *, draft_id: str, note: str | None = None)
     """Replace the requester's private message with the draft's current state (best effort)."""
     async with core.uow() as uow:
         bundle = await load_bundle(uow, draft_id)
-        view = build_view(bundle, await rule_for(core, uow, bundle.draft), note=note)
-        ref = PrivateRef(dict(bundle.draft.private_ref or {}))
-        user = bundle.requester.user_id
-    try:
-        await core.platform(view.platform).update_private(user=user, ref=ref, view=view)
-    except Exception as error:  # the state is stored; the message is a courtesy
-        log.warning("could not update the private message of draft %s: %s", draft_id, error)
+        rule = await rule_for(core, uow, bundle.draft)
+    await show_private(core, bundle, rule, note=note)
 
+
+async def show_private(core: Core, bundle: DraftBundle, rule: ChannelRule, *, note: str | None = None) -> None:
+    """`refresh_private` for a caller that has just written (and so holds) the draft's state."""
+    view = build_view(bundle, rule, note=note)
+    ref = PrivateRef(dict(bundle.draft.private_ref or {}))
+    try:
+        await core.platform(view.platform).update_private(user=bundle.requester.user_id, ref=ref, view=view)
+    except Exception as error:  # the state is stored; the message is a courtesy
+        log.warning("could not update the private message of draft %s: %s", bundle.draft.id, error)
 
 
 async def remember_private_ref(core: Core, *, actor: Actor, draft_id: str, data: dict[str, str]) -> None:

@@ -20,7 +20,7 @@ from bot.domain.rules import RuleDecision, decide
 from bot.ports import PlatformError, PublishedRef
 from bot.services.context import Actor, Core, Forbidden, Operator, Refused, log
 from bot.services.drafts_view import DraftBundle, load_bundle, rule_for
-from bot.services.private import refresh_private
+from bot.services.private import refresh_private, show_private
 from bot.store.audit import PendingEvent
 from bot.store.drafts import LostRace, transition
 from bot.store.models import DraftRow, Publication
@@ -210,32 +210,41 @@ async def _claim_and_post(
     publication.content_hash = draft.confirmed_hash or ""
     uow.record(_event(bundle, actor, "publish.claimed", correlation, before=before.value, after=after.value,
                       rule_version=rule_version, details={"attempt": publication.attempts, "nonce": publication.nonce}))
+    bundle.publication = publication
+    try:  # what will be posted, from what this transaction writes (no second read)
+        answer: LabelledAnswer | NotConfirmed = await _answer_from(uow, bundle)
+    except NotConfirmed as refusal:
+        answer = refusal
     await uow.commit()
-    return await _post(core, draft.id, actor, correlation, retry=publication.attempts > 1)
+    return await _post(core, draft.id, actor, correlation, retry=publication.attempts > 1, answer=answer)
 
 
 async def _answer_for(core: Core, uow: UnitOfWork, draft_id: str) -> tuple[DraftBundle, LabelledAnswer]:
     bundle = await load_bundle(uow, draft_id)
+    return bundle, await _answer_from(uow, bundle)
+
+
+async def _answer_from(uow: UnitOfWork, bundle: DraftBundle) -> LabelledAnswer:
+    """The labelled answer for a confirmed draft; NotConfirmed if its text is not the text confirmed."""
     draft = bundle.draft
     confirmer = await uow.session.get(type(bundle.requester), draft.confirmed_by_id) if draft.confirmed_by_id else None
     approver = await uow.session.get(type(bundle.requester), draft.approved_by_id) if draft.approved_by_id else None
-    answer = LabelledAnswer.from_confirmed(
+    return LabelledAnswer.from_confirmed(
         draft_id=draft.id, status=draft.status, platform=draft.platform, workspace=draft.workspace,
         channel=draft.channel, thread=draft.thread, text=bundle.text, citations=bundle.citations,
         confirmed_by=confirmer.display_name if confirmer else None, confirmed_hash=draft.confirmed_hash,
         edited=bundle.edited, approved_by=approver.display_name if approver else None,
         nonce=bundle.publication.nonce if bundle.publication else draft.id,
     )
-    return bundle, answer
 
 
-async def _post(core: Core, draft_id: str, actor: str, correlation: dict[str, Any], *, retry: bool) -> PublishOutcome:
-    try:
-        async with core.uow() as uow:
-            _, answer = await _answer_for(core, uow, draft_id)
-    except NotConfirmed as refusal:  # e.g. the stored text changed after it was confirmed
-        log.error("draft %s failed its integrity check: %s", draft_id, refusal)
-        return await _record_post(core, draft_id, actor, correlation, None, f"integrity check failed: {refusal}")
+async def _post(
+    core: Core, draft_id: str, actor: str, correlation: dict[str, Any], *, retry: bool,
+    answer: LabelledAnswer | NotConfirmed,
+) -> PublishOutcome:
+    if isinstance(answer, NotConfirmed):  # e.g. the stored text changed after it was confirmed
+        log.error("draft %s failed its integrity check: %s", draft_id, answer)
+        return await _record_post(core, draft_id, actor, correlation, None, f"integrity check failed: {answer}")
     platform = core.platform(answer.platform)
     ref: PublishedRef | None = None
     error: str | None = None
@@ -274,8 +283,9 @@ async def _record_post(
             publication.status, publication.last_error = "failed", error
             uow.record(_event(bundle, actor, "publish.failed", correlation, before=before.value, after=after.value,
                               details={"error": error, "attempt": publication.attempts}))
+        rule = await rule_for(core, uow, bundle.draft)
         await uow.commit()
-    await refresh_private(core, draft_id=draft_id)
+    await show_private(core, bundle, rule)
     if ref is not None:
         return PublishOutcome("published", draft_id, "Published.", ref.permalink)
     return PublishOutcome("failed", draft_id, f"Publishing failed ({error}). Nothing was lost: press Publish again to retry.")

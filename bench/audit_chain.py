@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table
@@ -23,7 +24,8 @@ PLAIN = Table(
 )
 
 
-async def measure_audit_chain(db: Database, *, appends: int) -> dict[str, Any]:
+async def measure_audit_chain(db: Database, *, appends: int, rounds: int) -> dict[str, Any]:
+    """Median over `rounds` interleaved rounds of `appends` each (one short run is too noisy)."""
     runtime = await db.runtime()
     result: dict[str, Any] = {}
     try:
@@ -47,11 +49,20 @@ async def measure_audit_chain(db: Database, *, appends: int) -> dict[str, Any]:
                     "prev_hash": "0" * 64, "hash": "1" * 64})
 
         for writers in (1, 8):
-            chain_s = await timed(lambda: gather_limited(writers, [(lambda i=i: chained(i)) for i in range(appends)]))
-            plain_s = await timed(lambda: gather_limited(writers, [(lambda i=i: plain(i)) for i in range(appends)]))
-            chain_rate, plain_rate = rate(appends, chain_s), rate(appends, plain_s)
-            result[f"writers_{writers}"] = {"chained_per_s": round(chain_rate, 1), "plain_per_s": round(plain_rate, 1),
-                                            "ratio": round(chain_rate / plain_rate, 3)}
+            ratios, chain_rates, plain_rates = [], [], []
+            for round_ in range(rounds + 1):  # interleaved, so drift on the machine hits both alike
+                chain_s = await timed(lambda: gather_limited(writers, [(lambda i=i: chained(i)) for i in range(appends)]))
+                plain_s = await timed(lambda: gather_limited(writers, [(lambda i=i: plain(i)) for i in range(appends)]))
+                if round_ == 0:
+                    continue  # warm-up
+                chain_rates.append(rate(appends, chain_s))
+                plain_rates.append(rate(appends, plain_s))
+                ratios.append(chain_rates[-1] / plain_rates[-1])
+            result[f"writers_{writers}"] = {
+                "chained_per_s": round(statistics.median(chain_rates), 1),
+                "plain_per_s": round(statistics.median(plain_rates), 1),
+                "ratio": round(statistics.median(ratios), 3),
+                "ratio_range": [round(min(ratios), 3), round(max(ratios), 3)], "rounds": rounds}
     finally:
         await runtime.close()
     return result

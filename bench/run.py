@@ -38,7 +38,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "slack_ingress": lambda db: measure_slack_ingress(db, rates=[10, 25] if quick else [10, 25, 50, 100, 200],
                                                               seconds=3 if quick else 5),
             "publish_gate": lambda db: measure_publish_gate(db, rounds=2 if quick else 5, drafts=50 if quick else 300),
-            "audit_chain": lambda db: measure_audit_chain(db, appends=200 if quick else 1000),
+            "audit_chain": lambda db: measure_audit_chain(db, appends=200 if quick else 1000, rounds=2 if quick else 5),
             "kb_search": lambda db: measure_kb(db, sizes=[1000, 10_000] if quick else [1000, 10_000, 100_000],
                                                queries=50 if quick else 200),
             "scale_out": lambda db: measure_scale_out(db, events=100 if quick else 400, rate=100),

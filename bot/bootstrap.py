@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.engines.kb import KnowledgeBaseDrafter
 from bot.ports import Drafter
 from bot.services.context import Core
+from bot.store.audit import LastHead
 from bot.store.db import create_engine, session_factory
 from bot.store.kb_index import count_chunks
 from bot.store.uow import UnitOfWork
@@ -76,8 +77,9 @@ def build_runtime(settings: Settings, *, drafter: Drafter | None = None, clock=u
     pool = {} if settings.is_sqlite else {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow}
     engine = create_engine(settings.async_database_url, **pool)
     sessions = session_factory(engine)
+    last_head = LastHead()
     core = Core(
-        uow=lambda: UnitOfWork(sessions, clock),
+        uow=lambda: UnitOfWork(sessions, clock, last_head),
         drafter=drafter or build_drafter(settings),
         settings=settings,
         clock=clock,

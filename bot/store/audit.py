@@ -20,6 +20,7 @@ from bot.store.types import utc_naive
 __all__ = [
     "AUDIT_CHAINS",
     "GENESIS_HASH",
+    "LastHead",
     "PendingEvent",
     "VerifyResult",
     "append_events",
@@ -75,7 +76,7 @@ def chain_hash(prev_hash: str, event: AuditEvent | Mapping[str, Any]) -> str:
 
 
 @cache
-def _statements() -> tuple[Select[Any], Select[Any], Insert, Update]:
+def _statements() -> tuple[Select[Any], Select[Any], Insert, Update, Update]:
     """Built once: appending runs on every commit, so the statements are not rebuilt each time."""
     heads, events = AuditHead.__table__, AuditEvent.__table__
     columns = select(heads.c.id, heads.c.seq, heads.c.hash)
@@ -83,12 +84,25 @@ def _statements() -> tuple[Select[Any], Select[Any], Insert, Update]:
     busy = columns.where(heads.c.id == bindparam("chain")).with_for_update()
     move = update(heads).where(heads.c.id == bindparam("chain")).values(
         seq=bindparam("new_seq"), hash=bindparam("new_hash"))
-    return free, busy, insert(events), move
+    move_from = move.where(heads.c.seq == bindparam("old_seq"), heads.c.hash == bindparam("old_hash"))
+    return free, busy, insert(events), move, move_from
+
+
+class LastHead:
+    """The head this process last wrote, as a guess for the next append on SQLite (one writer at
+    a time, so nearly always right): the head is then moved by compare-and-set, without reading
+    it first. A wrong guess (another process wrote, or a transaction rolled back) fails the
+    compare and the head is read. PostgreSQL always reads, as writers take whichever head is free."""
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value: tuple[int, int, str] | None = None
 
 
 async def _take_head(conn: AsyncConnection) -> Row[Any]:
     """Lock a chain head for this transaction: the lowest free one, else wait for any."""
-    free, busy, _, _ = _statements()
+    free, busy, _, _, _ = _statements()
     head = (await conn.execute(free)).first()
     if head is not None:
         return head
@@ -96,12 +110,7 @@ async def _take_head(conn: AsyncConnection) -> Row[Any]:
     return (await conn.execute(busy, {"chain": random.randint(1, AUDIT_CHAINS)})).one()
 
 
-async def append_events(session: AsyncSession, events: list[PendingEvent], *, now: datetime) -> None:
-    """Chain and insert events inside the caller's transaction (locks one chain head)."""
-    if not events:
-        return
-    conn = await session.connection()
-    chain, position, prev = await _take_head(conn)
+def _chained(events: list[PendingEvent], chain: int, position: int, prev: str, now: datetime) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for pending in events:
         position += 1
@@ -114,9 +123,32 @@ async def append_events(session: AsyncSession, events: list[PendingEvent], *, no
         }
         row["hash"] = prev = chain_hash(prev, row)
         rows.append(row)
-    _, _, add, move = _statements()
+    return rows
+
+
+async def append_events(
+    session: AsyncSession, events: list[PendingEvent], *, now: datetime, last: LastHead | None = None
+) -> None:
+    """Chain and insert events inside the caller's transaction (locks one chain head)."""
+    if not events:
+        return
+    conn = await session.connection()
+    _, _, add, move, move_from = _statements()
+    rows: list[dict[str, Any]] = []
+    if last is not None and last.value is not None and conn.dialect.name == "sqlite":
+        chain, position, prev = last.value
+        rows = _chained(events, chain, position, prev, now)
+        moved = await conn.execute(move_from, {"chain": chain, "old_seq": position, "old_hash": prev,
+                                               "new_seq": rows[-1]["chain_seq"], "new_hash": rows[-1]["hash"]})
+        if moved.rowcount != 1:  # type: ignore[attr-defined]
+            rows = []
+    if not rows:
+        chain, position, prev = await _take_head(conn)
+        rows = _chained(events, chain, position, prev, now)
+        await conn.execute(move, {"chain": chain, "new_seq": rows[-1]["chain_seq"], "new_hash": rows[-1]["hash"]})
     await conn.execute(add, rows[0] if len(rows) == 1 else rows)
-    await conn.execute(move, {"chain": chain, "new_seq": position, "new_hash": prev})
+    if last is not None:
+        last.value = (rows[-1]["chain"], rows[-1]["chain_seq"], rows[-1]["hash"])
 
 
 async def iter_events(session: AsyncSession, *, batch: int = 1000) -> AsyncIterator[AuditEvent]:

@@ -8,7 +8,7 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.store.audit import PendingEvent, append_events
+from bot.store.audit import LastHead, PendingEvent, append_events
 
 __all__ = ["UnitOfWork", "UnitOfWorkFactory"]
 
@@ -17,9 +17,12 @@ class UnitOfWork:
     """`async with uow:` opens a transaction; `await uow.commit()` appends the audit events
     collected with `uow.record(...)` to the chain and commits both together."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], clock: Callable[[], datetime], last_head: LastHead | None = None
+    ) -> None:
         self._sessions = sessions
         self._clock = clock
+        self._last_head = last_head
         self._events: list[PendingEvent] = []
         self._session: AsyncSession | None = None
 
@@ -52,7 +55,7 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         await self.session.flush()
-        await append_events(self.session, self._events, now=self._clock())
+        await append_events(self.session, self._events, now=self._clock(), last=self._last_head)
         self._events = []
         await self.session.commit()
 

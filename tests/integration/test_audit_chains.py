@@ -7,11 +7,11 @@ import asyncio
 
 import pytest
 from alembic import command
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, event, func, select, update
 
-from bot.bootstrap import alembic_config
+from bot.bootstrap import alembic_config, build_runtime
 from bot.config import async_database_url
-from bot.store.audit import AUDIT_CHAINS, PendingEvent, append_events, verify_chain
+from bot.store.audit import AUDIT_CHAINS, LastHead, PendingEvent, append_events, verify_chain
 from bot.store.models import AuditEvent, AuditHead
 from tests.conftest import ON_POSTGRES
 
@@ -181,3 +181,43 @@ def test_downgrade_refuses_when_events_are_on_other_chains(database_url):
             await runtime.close()
 
     assert asyncio.run(count()) == (before, True)
+
+
+sqlite_only = pytest.mark.skipif(ON_POSTGRES, reason="PostgreSQL always reads the head it takes")
+
+
+@sqlite_only
+async def test_on_sqlite_the_head_written_last_is_moved_without_reading_it_again(runtime):
+    heads_read = []
+    listen = lambda *args: heads_read.append(args[2]) if args[2].lstrip().startswith("SELECT audit_head") else None  # noqa: E731
+    event.listen(runtime.engine.sync_engine, "before_cursor_execute", listen)
+    for i in range(4):
+        await _record(runtime, f"event.{i}")
+    event.remove(runtime.engine.sync_engine, "before_cursor_execute", listen)
+    assert len(heads_read) == 1  # the first append only
+    assert (await _verify(runtime)).intact and len(await _events(runtime)) == 4
+
+
+@sqlite_only
+async def test_on_sqlite_a_stale_guess_of_the_head_is_caught_and_the_chain_stays_whole(runtime, settings):
+    serve_guess, cli_guess = LastHead(), LastHead()
+
+    async def append(on, guess: LastHead, action: str, *, commit: bool = True) -> None:
+        async with on.core.uow() as uow:
+            await append_events(uow.session, [PendingEvent(actor="tester", action=action)], now=uow.now(), last=guess)
+            await (uow.session.commit() if commit else uow.rollback())
+
+    other = build_runtime(settings)  # a second process on the same file (e.g. the CLI)
+    try:
+        await append(runtime, serve_guess, "serve.1")
+        await append(other, cli_guess, "cli.1")  # serve's guess is now stale
+        await append(runtime, serve_guess, "serve.2")
+        await append(runtime, serve_guess, "rolled.back", commit=False)  # the guess is now ahead of the head
+        await append(runtime, serve_guess, "serve.3")
+        await append(other, cli_guess, "cli.2")
+    finally:
+        await other.close()
+    events = await _events(runtime)
+    assert [e.action for e in events] == ["serve.1", "cli.1", "serve.2", "serve.3", "cli.2"]
+    assert [e.chain_seq for e in events] == [1, 2, 3, 4, 5]
+    assert (await _verify(runtime)).intact

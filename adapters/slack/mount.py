@@ -36,7 +36,8 @@ class SlackAdapter:
     async def start(self) -> None:
         # one HTTP session for every Web API call (kept-alive connections), instead of slack_sdk's
         # default of a new session and connection per call
-        self.platform.client.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.platform.client.timeout))
+        client = self.platform.client
+        client.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=client.timeout))
         if self.socket is not None:
             await self.socket.connect_async()
             log.info("Slack connected over Socket Mode")

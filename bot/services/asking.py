@@ -51,7 +51,11 @@ class _Started:
 
 
 def new_draft_id() -> str:
-    return secrets.token_urlsafe(15)  # 20 characters, unguessable
+    """20 unguessable characters that start with a letter or digit (an id starting with "-"
+    would be read as a formula by a spreadsheet, so a CSV export has to alter it)."""
+    while not (draft_id := secrets.token_urlsafe(15))[0].isalnum():
+        pass
+    return draft_id
 
 
 async def ask(

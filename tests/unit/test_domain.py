@@ -9,6 +9,8 @@ from bot.domain.drafts import TRANSITIONS, Action, DraftStatus, InvalidTransitio
 from bot.domain.labels import LabelledAnswer, NotConfirmed
 from bot.domain.rules import ChannelMode, ChannelRule, RuleDecision, decide
 from bot.domain.text import TextTooLong, clean_text, content_hash, redact_secrets
+from bot.services.asking import new_draft_id
+from bot.services.drafts_view import DRAFT_ID
 from bot.store.kb_index import query_terms
 
 TERMINAL = {DraftStatus.FAILED, DraftStatus.DISCARDED, DraftStatus.EXPIRED, DraftStatus.DENIED,
@@ -93,3 +95,9 @@ def test_database_urls_choose_the_async_driver(monkeypatch):
     monkeypatch.setenv("DRAFTGATE_DATABASE_URL", "mysql://x")
     with pytest.raises(ConfigError, match="DRAFTGATE_DATABASE_URL"):
         load_settings()
+
+
+def test_draft_ids_are_unguessable_and_never_start_like_a_spreadsheet_formula():
+    ids = [new_draft_id() for _ in range(2000)]  # about 1 in 32 raw tokens starts with "-" or "_"
+    assert len(set(ids)) == len(ids)
+    assert all(len(i) == 20 and DRAFT_ID.fullmatch(i) and i[0].isalnum() for i in ids)

@@ -139,7 +139,7 @@ async def serve(settings: Settings, *, host: str | None, port: int | None) -> in
 
 
 def register_commands(subparsers: Any) -> None:
-    """Commands that live with the adapters (`draftgate users …`), for bot/cli.py; each sets
+    """Commands that live with the adapters (`draftgate users …`), for adapters/cli.py; each sets
     `run(args, runtime)` as its parser default."""
     from adapters.web.console import cli as console_cli
 

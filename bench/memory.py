@@ -64,7 +64,7 @@ async def measure_memory(db: Database, *, drafts: int) -> dict[str, Any]:
 
     port = _free_port()
     env = {**os.environ, "DRAFTGATE_DATABASE_URL": db.url, "DRAFTGATE_LOG_LEVEL": "WARNING"}
-    serve = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--port", str(port)], cwd=ROOT, env=env)
+    serve = subprocess.Popen([sys.executable, "-m", "adapters.cli", "serve", "--port", str(port)], cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         await _wait_up(f"{base}/healthz")

@@ -58,7 +58,7 @@ async def _round(db: Database, fake: FakeSlack, replicas: int, events: int, rate
                "DRAFTGATE_WEB_WORKSPACE": "false", "DRAFTGATE_LOAD_SAMPLE_KB": "true",
                "DRAFTGATE_SLACK__BOT_TOKEN": "xoxb-bench", "DRAFTGATE_SLACK__SIGNING_SECRET": SECRET,
                "DRAFTGATE_SLACK__API_URL": f"{fake.url}/api/"}
-        processes.append(subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--port", str(port)], cwd=ROOT, env=env))
+        processes.append(subprocess.Popen([sys.executable, "-m", "adapters.cli", "serve", "--port", str(port)], cwd=ROOT, env=env))
         urls.append(f"http://127.0.0.1:{port}")
     try:
         for url in urls:

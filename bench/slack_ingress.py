@@ -106,7 +106,7 @@ async def measure_slack_ingress(db: Database, *, rates: list[int], seconds: floa
                 command = [sys.executable, "-m", "bench.bare_bolt", str(port), f"{fake.url}/api/", SECRET]
                 env = dict(os.environ)
             else:
-                command = [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)]
+                command = [sys.executable, "-m", "adapters.cli", "serve", "--port", str(port)]
                 env = {**os.environ, "DRAFTGATE_DATABASE_URL": db.url, "DRAFTGATE_LOG_LEVEL": "WARNING",
                        "DRAFTGATE_WEB_WORKSPACE": "false", "DRAFTGATE_SLACK__BOT_TOKEN": "xoxb-bench",
                        "DRAFTGATE_SLACK__SIGNING_SECRET": SECRET, "DRAFTGATE_SLACK__API_URL": f"{fake.url}/api/"}

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from adapters.web.console.models import ConsoleAccount
 from adapters.web.console.signin import sign_in
 from bot.bootstrap import build_runtime
-from bot.cli import main
+from adapters.cli import main
 from bot.config import load_settings
 from bot.store.models import AuditEvent
 

@@ -149,7 +149,7 @@ async def test_my_open_drafts_lists_only_my_waiting_drafts(live, person_factory)
 
 
 async def test_a_rule_set_with_the_cli_applies_at_publish_time(live, person_factory, monkeypatch, database_url):
-    from bot import cli
+    from adapters import cli
     from bot.config import get_settings
 
     alice = await person_factory("alice")

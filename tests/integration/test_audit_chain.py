@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from sqlalchemy import delete, text, update
 
-from bot import cli
+from adapters import cli
 from bot.config import get_settings
 from bot.services import Actor, Where, ask, confirm_draft
 from bot.store.audit import verify_chain

@@ -1,4 +1,5 @@
-"""The `draftgate` command line. Changes made here are audited with the operator as actor."""
+"""The `draftgate` command line (an adapter, like the chat platforms: it turns commands into core
+calls). Changes made here are audited with the operator as actor."""
 
 from __future__ import annotations
 
@@ -87,7 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     drafts = sub.add_parser("drafts", help="maintenance of drafts").add_subparsers(dest="action", required=True)
     drafts.add_parser("expire", help="expire drafts past their lifetime")
     drafts.add_parser("reconcile", help="settle publishes interrupted by a crash (never posts)")
-    from adapters.server import register_commands  # adapter-owned commands (`users`: console accounts)
+    from adapters.server import register_commands  # imported here: `draftgate rules …` need not load the server
 
     register_commands(sub)  # each sets `run(args, runtime)` as its handler
     return parser
@@ -197,7 +198,7 @@ async def _drafts(args: argparse.Namespace, runtime: Runtime) -> int:
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
-        from adapters.server import serve  # the serve composition root lives with the adapters
+        from adapters.server import serve  # imported here: only `serve` needs the web stack
 
         return await serve(settings, host=args.host, port=args.port)
     if args.command == "db":

@@ -75,10 +75,10 @@ class Core:
     drafter: Drafter
     settings: Settings
     clock: Callable[[], datetime]
-    platforms: dict[str, Platform] = field(default_factory=dict)
-    question_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(8))
+    question_slots: asyncio.Semaphore
     """How many questions are in a database step at once; the rest wait their turn (FIFO), so
     that under load the event loop stays free to acknowledge requests within milliseconds."""
+    platforms: dict[str, Platform] = field(default_factory=dict)
 
     def platform(self, name: str) -> Platform:
         try:

@@ -17,9 +17,10 @@ from bot.store.models import DraftRevision, DraftRow, Person, Publication, Quest
 from bot.store.rules import read_rule
 from bot.store.uow import UnitOfWork
 
-__all__ = ["DRAFT_ID", "DraftBundle", "build_view", "load_bundle", "rule_for"]
+__all__ = ["DRAFT_ID", "NO_SUCH_DRAFT", "DraftBundle", "build_view", "load_bundle", "rule_for"]
 
 DRAFT_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")  # anything else cannot be a draft id
+NO_SUCH_DRAFT = "That draft does not exist (it may have been removed, or the link is wrong)."
 
 STATUS_NOTES = {
     DraftStatus.REQUESTED: "Drafting…",
@@ -66,7 +67,7 @@ async def load_bundle(uow: UnitOfWork, draft_id: str) -> DraftBundle:
     session = uow.session
     draft = await session.get(DraftRow, draft_id) if DRAFT_ID.fullmatch(draft_id or "") else None
     if draft is None:
-        raise NotFound("That draft does not exist (it may have been removed, or the link is wrong).")
+        raise NotFound(NO_SUCH_DRAFT)
     question = await session.get(Question, draft.question_id)
     requester = await session.get(Person, draft.requester_id)
     assert question is not None and requester is not None

@@ -6,7 +6,7 @@ from typing import Any
 
 from bot.domain.rules import ChannelRule
 from bot.ports import PlatformError, PrivateDraftView, PrivateRef
-from bot.services.drafts_view import DraftBundle, build_view, load_bundle, rule_for
+from bot.services.drafts_view import NO_SUCH_DRAFT, DraftBundle, build_view, load_bundle, rule_for
 from bot.store.audit import PendingEvent
 from bot.store.drafts import mark_shown
 from bot.store.people import find_person
@@ -38,7 +38,7 @@ async def deliver(
         return False
     async with core.uow() as uow:
         if not await mark_shown(uow.session, draft_id, private_ref=dict(ref.data), shown_hash=view.content_hash):
-            raise NotFound("That draft does not exist (it may have been removed, or the link is wrong).")
+            raise NotFound(NO_SUCH_DRAFT)
         uow.record(PendingEvent(actor="system", action="draft.shown", draft_id=draft_id, platform=view.platform,
                                 channel=view.channel, correlation=correlation or {},
                                 details={"content_hash": view.content_hash, "status": view.status}))

@@ -151,19 +151,18 @@ async def append_events(
         last.value = (rows[-1]["chain"], rows[-1]["chain_seq"], rows[-1]["hash"])
 
 
-async def iter_events(session: AsyncSession, *, batch: int = 1000) -> AsyncIterator[AuditEvent]:
+async def iter_events(session: AsyncSession, *, chain: int | None = None, batch: int = 1000) -> AsyncIterator[AuditEvent]:
+    """Every event in global order, or one chain's events in chain order, a batch at a time."""
+    key = AuditEvent.seq if chain is None else AuditEvent.chain_seq
+    query = select(AuditEvent) if chain is None else select(AuditEvent).where(AuditEvent.chain == chain)
     last = 0
     while True:
-        rows = (
-            await session.execute(
-                select(AuditEvent).where(AuditEvent.seq > last).order_by(AuditEvent.seq).limit(batch)
-            )
-        ).scalars().all()
+        rows = (await session.execute(query.where(key > last).order_by(key).limit(batch))).scalars().all()
         if not rows:
             return
         for row in rows:
             yield row
-        last = rows[-1].seq
+        last = getattr(rows[-1], key.key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +203,7 @@ async def verify_chain(session: AsyncSession) -> VerifyResult:
 
 async def _verify_one_chain(session: AsyncSession, head: AuditHead) -> VerifyResult:
     prev, position, last_seq = GENESIS_HASH, 0, 0
-    async for event in _chain_events(session, head.id):
+    async for event in iter_events(session, chain=head.id):
         if event.chain_seq != position + 1:
             return VerifyResult(False, position, last_seq + 1, f"event {last_seq + 1} is missing (position {position + 1} of chain {head.id})")
         if event.seq <= last_seq:
@@ -220,19 +219,3 @@ async def _verify_one_chain(session: AsyncSession, head: AuditHead) -> VerifyRes
                                 f"the last {head.seq - position} events of chain {head.id} were removed (after event {last_seq})")
         return VerifyResult(False, position, last_seq + 1, f"the head of chain {head.id} does not match its last event")
     return VerifyResult(True, position)
-
-
-async def _chain_events(session: AsyncSession, chain: int, *, batch: int = 1000) -> AsyncIterator[AuditEvent]:
-    last = 0
-    while True:
-        rows = (
-            await session.execute(
-                select(AuditEvent).where(AuditEvent.chain == chain, AuditEvent.chain_seq > last)
-                .order_by(AuditEvent.chain_seq).limit(batch)
-            )
-        ).scalars().all()
-        if not rows:
-            return
-        for row in rows:
-            yield row
-        last = rows[-1].chain_seq

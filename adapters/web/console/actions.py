@@ -24,14 +24,14 @@ from bot.services import (
     retract_answer,
     set_rule,
 )
-from bot.services.drafts_view import load_bundle
+from bot.services.drafts_view import NO_SUCH_DRAFT, load_bundle
 
 __all__ = ["approve", "change_platform_role", "change_rule", "is_own_draft", "reject", "retract", "review"]
 
 
 def _known(draft_id: str) -> str:
     if not is_draft_id(draft_id):
-        raise NotFound("That draft does not exist (it may have been removed, or the link is wrong).")
+        raise NotFound(NO_SUCH_DRAFT)
     return draft_id
 
 
